@@ -1,0 +1,137 @@
+"""The ``cloudctl`` entry point and the one boundary where errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from cloudctl import __version__
+from cloudctl.cli import state
+
+app = typer.Typer(
+    name="cloudctl",
+    help=(
+        "Operations tool for the Lüliang government cloud (吕梁政务云) and e-government extranet (电子政务外网).\n\n"
+        "One inventory across the Tianhe, Huawei and 信创 clouds; migration tracking; policy checks; "
+        "the plan's indicators.\n\n"
+        "Example:  cloudctl inventory validate inventory/"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+# Command groups and commands, registered explicitly. Each module imports only typer at top
+# level; the work happens inside the command functions.
+GROUPS: dict[str, tuple[str, str]] = {
+    # name: ("module:attribute", help)
+    "config": ("cloudctl.cli.config_cmd:app", "Show and check the effective configuration."),
+    "inventory": ("cloudctl.cli.inventory_cmd:app", "Validate and summarise the inventory of record."),
+}
+COMMANDS: dict[str, str] = {
+    # name: "module:function"
+    "demo": "cloudctl.cli.demo_cmd:demo",
+}
+
+
+def _load(ref: str):  # noqa: ANN202
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+for _name, (_ref, _help) in GROUPS.items():
+    app.add_typer(_load(_ref), name=_name, help=_help)
+for _name, _ref in COMMANDS.items():
+    app.command(name=_name)(_load(_ref))
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"cloudctl {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _globals(
+    config: Annotated[
+        Optional[str],
+        typer.Option("--config", "-c", help="Config file (default: $CLOUDCTL_CONFIG, ./cloudctl.yaml, user config dir).", show_default=False),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="Language of messages: zh or en (default: locale).", show_default=False)] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    state.current.config_path = config
+    state.current.debug = debug or state.current.debug
+    if lang is not None:
+        from cloudctl import i18n
+        from cloudctl.errors import UsageError
+
+        try:
+            i18n.set_language(lang)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        state.current.lang = lang
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code. The only place exceptions become messages."""
+    from cloudctl.cli.output import error
+    from cloudctl.errors import CloudctlError, ExitCode
+    from cloudctl.i18n import t
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    state.current = state.Globals(debug="--debug" in args or os.environ.get("CLOUDCTL_DEBUG") == "1")
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="cloudctl", standalone_mode=False)
+        return int(result) if isinstance(result, int) else ExitCode.OK
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        error(t("interrupted"))
+        return ExitCode.INTERRUPTED
+    except typer.TyperException as exc:  # usage errors: bad flag, missing argument, ...
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            error(exc.format_message())
+        return ExitCode.INVALID
+    except CloudctlError as exc:
+        if state.current.debug:
+            import traceback
+
+            traceback.print_exc()
+        error(str(exc), exc.hint)
+        return exc.exit_code
+    except BrokenPipeError:
+        # `cloudctl ls ... | head`: the reader went away; not an error worth a message.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
+        except OSError:
+            pass
+        return ExitCode.OK
+    except Exception as exc:  # noqa: BLE001 - the single top-level boundary
+        if state.current.debug:
+            import traceback
+
+            traceback.print_exc()
+        error(t("internal_error", kind=type(exc).__name__))
+        return ExitCode.INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

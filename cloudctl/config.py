@@ -1,0 +1,273 @@
+"""Typed configuration of ``cloudctl``: providers, store, inventory; discovery and secrets.
+
+Discovery order (first hit wins): ``--config PATH``, ``$CLOUDCTL_CONFIG``, ``./cloudctl.yaml``,
+``<user config dir>/cloudctl/config.yaml``. With none of them, an empty default config is used
+(no providers; inventory ``./inventory``; store in the user data dir).
+
+Relative paths in a config file are resolved against the file's directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from cloudctl import yamlfile
+from cloudctl.errors import ConfigError, Location, Problem
+from cloudctl.secrets import Secret, with_base
+
+ENV_CONFIG = "CLOUDCTL_CONFIG"
+LOCAL_NAME = "cloudctl.yaml"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class ProviderBase(Strict):
+    """Settings every driver shares."""
+
+    display_name: str | None = Field(None, description="Human name, e.g. 天河政务云")
+    region: str | None = None
+    project: str | None = Field(None, description="Project / tenant name to scope to")
+    verify: bool = Field(True, description="Verify TLS certificates")
+    ca_bundle: Path | None = Field(None, description="PEM bundle of the government's private CA")
+    timeout: float = Field(30.0, gt=0, description="Per-request timeout, seconds")
+    max_retries: int = Field(4, ge=0, le=10)
+    concurrency: int = Field(8, ge=1, le=64, description="Parallel requests to this provider")
+    page_size: int = Field(500, ge=1, le=1000)
+
+
+class OpenStackProvider(ProviderBase):
+    """Keystone v3 + Nova/Cinder/Neutron/Placement (Tianhe; OpenStack-based 信创 clouds)."""
+
+    driver: Literal["openstack"]
+    auth_url: str
+    username: str | None = None
+    password: Secret | None = None
+    user_domain: str = "Default"
+    project_domain: str = "Default"
+    project_id: str | None = None
+    application_credential_id: str | None = None
+    application_credential_secret: Secret | None = None
+    interface: Literal["public", "internal", "admin"] = "public"
+    all_tenants: bool = Field(False, description="List every project's resources (admin)")
+    endpoint_override: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_auth_method(self) -> "OpenStackProvider":
+        has_pw = self.username is not None or self.password is not None
+        has_ac = self.application_credential_id is not None or self.application_credential_secret is not None
+        if has_pw == has_ac:
+            raise ValueError("give either username+password or application_credential_id+application_credential_secret")
+        if has_pw and (self.username is None or self.password is None):
+            raise ValueError("password auth needs both username and password")
+        if has_ac and (self.application_credential_id is None or self.application_credential_secret is None):
+            raise ValueError("application credentials need both id and secret")
+        return self
+
+
+class HuaweiProvider(ProviderBase):
+    """Huawei Cloud Stack / Huawei Cloud: AK/SK signing (or IAM token) + ECS/EVS/VPC/EIP."""
+
+    driver: Literal["huawei"]
+    region: str
+    project_id: str
+    endpoint_domain: str = "myhuaweicloud.com"
+    scheme: Literal["https", "http"] = "https"
+    endpoints: dict[str, str] = Field(default_factory=dict, description="Per-service URL overrides (HCS private domains)")
+    ak: Secret | None = None
+    sk: Secret | None = None
+    iam_endpoint: str | None = None
+    domain: str | None = None
+    username: str | None = None
+    password: Secret | None = None
+
+    @model_validator(mode="after")
+    def _one_auth_method(self) -> "HuaweiProvider":
+        has_aksk = self.ak is not None or self.sk is not None
+        has_pw = self.username is not None or self.password is not None
+        if has_aksk == has_pw:
+            raise ValueError("give either ak+sk or username+password (+domain) for IAM token auth")
+        if has_aksk and (self.ak is None or self.sk is None):
+            raise ValueError("AK/SK auth needs both ak and sk")
+        if has_pw and (self.username is None or self.password is None or self.domain is None):
+            raise ValueError("IAM token auth needs username, password and domain")
+        return self
+
+
+class ZStackProvider(ProviderBase):
+    """ZStack Cloud REST API (a common 信创 platform)."""
+
+    driver: Literal["zstack"]
+    endpoint: str
+    account: str | None = None
+    password: Secret | None = None
+    access_key_id: str | None = None
+    access_key_secret: Secret | None = None
+
+    @model_validator(mode="after")
+    def _one_auth_method(self) -> "ZStackProvider":
+        has_pw = self.account is not None or self.password is not None
+        has_ak = self.access_key_id is not None or self.access_key_secret is not None
+        if has_pw == has_ak:
+            raise ValueError("give either account+password or access_key_id+access_key_secret")
+        if has_pw and (self.account is None or self.password is None):
+            raise ValueError("session auth needs both account and password")
+        if has_ak and (self.access_key_id is None or self.access_key_secret is None):
+            raise ValueError("AK/SK auth needs both access_key_id and access_key_secret")
+        return self
+
+
+Provider = Annotated[Union[OpenStackProvider, HuaweiProvider, ZStackProvider], Field(discriminator="driver")]
+
+
+class Config(Strict):
+    """The whole ``cloudctl.yaml``."""
+
+    inventory: Path | None = Field(None, description="Inventory directory (default ./inventory)")
+    store: Path | None = Field(None, description="SQLite store file (default in the user data dir)")
+    policies: Path | None = Field(None, description="Policy directory (default ./policies)")
+    lang: Literal["zh", "en"] | None = Field(None, description="Language of messages and reports")
+    providers: dict[str, Provider] = Field(default_factory=dict)
+
+
+@dataclass
+class LoadedConfig:
+    """A validated config and where it came from."""
+
+    config: Config
+    source: Path | None  # None: built-in defaults
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.source.parent if self.source else Path.cwd()
+
+    def resolve(self, p: Path | None, default: Path) -> Path:
+        if p is None:
+            return default
+        p = Path(os.path.expanduser(p))
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def inventory_dir(self) -> Path:
+        return self.resolve(self.config.inventory, Path.cwd() / "inventory")
+
+    @property
+    def policies_dir(self) -> Path:
+        return self.resolve(self.config.policies, Path.cwd() / "policies")
+
+    @property
+    def store_path(self) -> Path:
+        return self.resolve(self.config.store, default_store_path())
+
+    def provider_secret(self, secret: Secret) -> Secret:
+        """Bind a secret to this config's directory so ``file:`` references are file-relative."""
+        return with_base(secret, self.base_dir)
+
+
+def user_config_file() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("cloudctl")) / "config.yaml"
+
+
+def default_store_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("cloudctl")) / "store.db"
+
+
+def discover(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to use, by the documented discovery order; None when there is none.
+
+    An explicit ``--config`` or ``$CLOUDCTL_CONFIG`` that does not exist is an error, not a
+    silent fallback.
+    """
+    for origin, value in (("--config", explicit), (f"${ENV_CONFIG}", os.environ.get(ENV_CONFIG))):
+        if value:
+            p = Path(os.path.expanduser(os.fspath(value)))
+            if not p.is_file():
+                raise ConfigError(
+                    Problem(Location(str(p)), f"config file given by {origin} does not exist"),
+                    hint="check the path, or run `cloudctl sim serve --write-config PATH` to create one",
+                )
+            return p
+    local = Path.cwd() / LOCAL_NAME
+    if local.is_file():
+        return local
+    user = user_config_file()
+    if user.is_file():
+        return user
+    return None
+
+
+def _literal_secret_warnings(doc: yamlfile.Document, data: Any, path: tuple = ()) -> list[Problem]:
+    out = []
+    if isinstance(data, BaseModel):
+        for name in type(data).model_fields:
+            out += _literal_secret_warnings(doc, getattr(data, name), path + (name,))
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            out += _literal_secret_warnings(doc, v, path + (k,))
+    elif isinstance(data, Secret) and data.kind == "literal":
+        out.append(
+            Problem(
+                doc.where(path),
+                "literal secret in config file",
+                "use env:NAME or file:PATH so the value stays out of the file; literals are for demos",
+                yamlfile.format_path(path),
+            )
+        )
+    return out
+
+
+def parse(doc: yamlfile.Document) -> LoadedConfig:
+    """Validate a parsed config document. Raises :class:`ConfigError` with every problem."""
+    problems = list(doc.problems)
+    if problems:
+        raise ConfigError(problems)
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise ConfigError(Problem(doc.where(()), "the config file must be a mapping (key: value)"))
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(yamlfile.pydantic_problems(doc, exc, echo_input=False)) from None
+    return LoadedConfig(cfg, Path(doc.path), _literal_secret_warnings(doc, cfg))
+
+
+def load(explicit: str | os.PathLike[str] | None = None) -> LoadedConfig:
+    """Find and load the effective config."""
+    path = discover(explicit)
+    if path is None:
+        return LoadedConfig(Config(), None)
+    return parse(yamlfile.load(path))
+
+
+def redacted(cfg: Config) -> dict:
+    """The config as plain data with every secret shown as ``<secret>``."""
+    return cfg.model_dump(mode="json", exclude_none=True)
+
+
+def check_secrets(loaded: LoadedConfig) -> None:
+    """Resolve every secret reference; raise :class:`ConfigError` listing the ones that fail."""
+    from cloudctl.errors import SecretError
+
+    problems: list[Problem] = []
+    source = str(loaded.source) if loaded.source else "<defaults>"
+    for name, prov in loaded.config.providers.items():
+        for fname in type(prov).model_fields:
+            value = getattr(prov, fname)
+            if isinstance(value, Secret):
+                try:
+                    loaded.provider_secret(value).reveal()
+                except SecretError as exc:
+                    problems.append(Problem(Location(source), str(exc), exc.hint, f"providers.{name}.{fname}"))
+    if problems:
+        raise ConfigError(problems)

@@ -1,0 +1,21 @@
+"""The message catalog: key -> {"zh": ..., "en": ...}. Keep both languages and their {fields} in step."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "error": {"zh": "错误", "en": "error"},
+    "warning": {"zh": "警告", "en": "warning"},
+    "hint": {"zh": "提示", "en": "hint"},
+    "interrupted": {"zh": "已中断", "en": "interrupted"},
+    "internal_error": {
+        "zh": "cloudctl 内部错误: {kind}。请加 --debug 重新运行并报告此问题",
+        "en": "internal error in cloudctl: {kind}. Rerun with --debug and report it",
+    },
+    "inventory.valid": {
+        "zh": "清单有效: {sites} 个地点, {nodes} 个节点, {systems} 个系统, {tenants} 个租户 ({path})",
+        "en": "inventory is valid: {sites} sites, {nodes} nodes, {systems} systems, {tenants} tenants ({path})",
+    },
+    "config.valid": {"zh": "配置有效: {path}", "en": "configuration is valid: {path}"},
+    "config.defaults": {
+        "zh": "未找到配置文件, 使用默认配置",
+        "en": "no config file found; using built-in defaults",
+    },
+}

@@ -1,0 +1,1 @@
+"""Cloud drivers, one module per wire protocol."""
