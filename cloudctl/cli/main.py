@@ -33,6 +33,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     # name: ("module:attribute", help)
     "config": ("cloudctl.cli.config_cmd:app", "Show and check the effective configuration."),
     "inventory": ("cloudctl.cli.inventory_cmd:app", "Validate and summarise the inventory of record."),
+    "sim": ("cloudctl.cli.sim_cmd:app", "Run the simulators of the clouds and of the SNMP fleet."),
 }
 COMMANDS: dict[str, str] = {
     # name: "module:function"

@@ -1,0 +1,1 @@
+"""Placeholder: registers its commands on cloudctl.cli.sim_cmd.app when implemented."""
