@@ -1,6 +1,15 @@
-"""The message catalog: key -> {"zh": ..., "en": ...}. Keep both languages and their {fields} in step."""
+"""The message catalog: key -> {"zh": ..., "en": ...}. Keep both languages and their {fields} in step.
 
-MESSAGES: dict[str, dict[str, str]] = {
+Each area keeps its messages in its own module (``catalog_<area>.py``, keys prefixed with the
+area); this module merges them. A test checks every key has both languages and equal fields.
+"""
+
+from cloudctl.i18n.catalog_agent import MESSAGES as _agent
+from cloudctl.i18n.catalog_cloud import MESSAGES as _cloud
+from cloudctl.i18n.catalog_policy import MESSAGES as _policy
+from cloudctl.i18n.catalog_report import MESSAGES as _report
+
+CORE: dict[str, dict[str, str]] = {
     "error": {"zh": "错误", "en": "error"},
     "warning": {"zh": "警告", "en": "warning"},
     "hint": {"zh": "提示", "en": "hint"},
@@ -19,3 +28,5 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "no config file found; using built-in defaults",
     },
 }
+
+MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_report}

@@ -1,0 +1,3 @@
+"""Messages of the agent area (keys start with 'agent.')."""
+
+MESSAGES: dict[str, dict[str, str]] = {}
