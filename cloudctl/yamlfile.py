@@ -136,12 +136,15 @@ def load(path: str | os.PathLike[str], display: str | None = None) -> Document:
     return loads(text, shown)
 
 
-def _real_path(doc: Document, base: Path_, loc: tuple) -> Path_:
-    """Drop the parts pydantic adds to ``loc`` that are not keys in the file (union tags)."""
+def _real_path(doc: Document, base: Path_, loc: tuple, keep_last: bool) -> Path_:
+    """Drop the parts pydantic adds to ``loc`` that are not keys in the file (union tags).
+
+    ``keep_last``: the last part names a key that is absent (missing) or unexpected (extra).
+    """
     out: Path_ = base
     for i, part in enumerate(loc):
         nxt = out + (part,)
-        if nxt in doc.positions or i == len(loc) - 1:
+        if nxt in doc.positions or (keep_last and i == len(loc) - 1):
             out = nxt
     return out
 
@@ -153,8 +156,8 @@ def pydantic_problems(doc: Document, exc: Any, base: Path_ = (), *, echo_input: 
     """
     problems = []
     for err in exc.errors(include_url=False):
-        path = _real_path(doc, base, tuple(err["loc"]))
         etype = err["type"]
+        path = _real_path(doc, base, tuple(err["loc"]), etype in ("missing", "extra_forbidden"))
         hint = ""
         if etype == "extra_forbidden":
             where = doc.key_where(path)

@@ -87,19 +87,27 @@ def _globals(
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return the exit code. The only place exceptions become messages."""
+def main(argv: list[str] | None = None, *, application: typer.Typer | None = None) -> int:
+    """Run the CLI; return the exit code. The only place exceptions become messages.
+
+    ``application`` replaces the cloudctl app (tests pass a small one to exercise the boundary).
+    """
     from cloudctl.cli.output import error
     from cloudctl.errors import CloudctlError, ExitCode
     from cloudctl.i18n import t
 
     args = sys.argv[1:] if argv is None else list(argv)
     state.current = state.Globals(debug="--debug" in args or os.environ.get("CLOUDCTL_DEBUG") == "1")
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(application or app)
     try:
         result = command.main(args=args, prog_name="cloudctl", standalone_mode=False)
-        return int(result) if isinstance(result, int) else ExitCode.OK
+        code = int(result) if isinstance(result, int) else ExitCode.OK
+        if code == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into a returned 130
+            error(t("interrupted"))
+        return code
     except typer.Exit as exc:
+        if exc.exit_code == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into Exit(130)
+            error(t("interrupted"))
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         error(t("interrupted"))

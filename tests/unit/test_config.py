@@ -1,0 +1,156 @@
+"""Config discovery, validation with file:line, and secrets that never leak."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+PLANTED = "S3cr3t-planted-9f2c"  # a value that must never appear in any output
+
+GOOD = f"""\
+inventory: inv
+store: state/store.db
+providers:
+  tianhe:
+    driver: openstack
+    display_name: 天河政务云
+    auth_url: https://keystone.tianhe.example:5000/v3
+    username: ops
+    password: env:TIANHE_PASSWORD
+    project: lvliang-ops
+  huawei:
+    driver: huawei
+    region: cn-north-lvliang-1
+    project_id: 0a1b2c3d
+    ak: env:HW_AK
+    sk: file:hw_sk.txt
+  xinchuang:
+    driver: zstack
+    endpoint: https://zstack.xc.example:8080
+    account: admin
+    password: {PLANTED}
+"""
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """An isolated cwd and user config dir."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("CLOUDCTL_CONFIG", raising=False)
+    monkeypatch.setenv("TIANHE_PASSWORD", PLANTED)
+    monkeypatch.setenv("HW_AK", "AKPLANTED")
+    (tmp_path / "hw_sk.txt").write_text(PLANTED + "\n")
+    return tmp_path
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _source(cli) -> str:
+    code, out, err = cli("config", "show", "-o", "json")
+    assert code == 0, err
+    return json.loads(out)["source"]
+
+
+def test_discovery_order(cli, home, monkeypatch):
+    user = _write(home / "xdg" / "cloudctl" / "config.yaml", "lang: en\n")
+    assert _source(cli) == str(user)
+    local = _write(home / "cloudctl.yaml", "lang: en\n")
+    assert _source(cli) == str(local)
+    env = _write(home / "env.yaml", "lang: en\n")
+    monkeypatch.setenv("CLOUDCTL_CONFIG", str(env))
+    assert _source(cli) == str(env)
+    explicit = _write(home / "explicit.yaml", "lang: en\n")
+    code, out, _ = cli("--config", str(explicit), "config", "show", "-o", "json")
+    assert json.loads(out)["source"] == str(explicit)
+
+
+def test_defaults_without_any_file(cli, home):
+    code, out, err = cli("config", "show", "-o", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["source"] is None
+    assert data["inventory"] == str(home / "inventory")
+    assert data["store"].endswith("store.db")
+
+
+def test_missing_explicit_config_is_an_error(cli, home):
+    code, _, err = cli("--config", "nope.yaml", "config", "check")
+    assert code == 2
+    assert "nope.yaml: config file given by --config does not exist" in err
+
+
+def test_relative_paths_resolve_against_the_config_file(cli, home):
+    cfg = _write(home / "etc" / "cloudctl.yaml", GOOD)
+    code, out, _ = cli("--config", str(cfg), "config", "show", "-o", "json")
+    data = json.loads(out)
+    assert data["inventory"] == str(home / "etc" / "inv")
+    assert data["store"] == str(home / "etc" / "state" / "store.db")
+
+
+def test_show_redacts_every_secret_and_warns_on_literals(cli, home):
+    cfg = _write(home / "cloudctl.yaml", GOOD)
+    for fmt in ("json", "yaml"):
+        code, out, err = cli("config", "show", "-o", fmt)
+        assert code == 0
+        assert PLANTED not in out + err
+        assert "AKPLANTED" not in out + err
+        assert out.count("<secret>") == 4  # password, ak, sk, password
+        assert f"{cfg.name}:21:15: providers.xinchuang.password: literal secret in config file" in err
+
+
+def test_check_resolves_references(cli, home, monkeypatch):
+    _write(home / "cloudctl.yaml", GOOD)
+    code, _, err = cli("config", "check")
+    assert code == 0, err
+    monkeypatch.delenv("TIANHE_PASSWORD")
+    code, _, err = cli("config", "check")
+    assert code == 2
+    assert "providers.tianhe.password: environment variable TIANHE_PASSWORD is not set" in err
+    assert PLANTED not in err
+
+
+@pytest.mark.parametrize(
+    ("edit", "where", "message"),
+    [
+        (("    project: lvliang-ops\n", "    project: lvliang-ops\n    colour: blue\n"), ":11:5", "providers.tianhe.colour: unknown field 'colour'"),
+        (("driver: zstack", "driver: vmware"), ":18:5", "providers.xinchuang: Input tag 'vmware' found using 'driver' does not match any of the expected tags"),
+        (("    ak: env:HW_AK\n", ""), ":12:5", "providers.huawei: AK/SK auth needs both ak and sk"),
+        (("store: state/store.db", "store: [a, b]"), ":2:8", "store: Input is not a valid path"),
+        (("  tianhe:\n", "  tianhe:\n  tianhe:\n"), ":5:3", "providers: duplicate key 'tianhe' (first at line 4)"),
+    ],
+    ids=["unknown field", "unknown driver", "incomplete auth", "wrong type", "duplicate key"],
+)
+def test_invalid_config_exit_2_with_location(cli, home, edit, where, message):
+    text = GOOD.replace(*edit)
+    assert text != GOOD
+    _write(home / "cloudctl.yaml", text)
+    code, out, err = cli("config", "check")
+    assert code == 2
+    assert f"cloudctl.yaml{where}: {message}" in err, err
+    assert PLANTED not in out + err
+    assert "Traceback" not in err
+
+
+def test_wrong_typed_secret_is_not_echoed(cli, home):
+    _write(home / "cloudctl.yaml", GOOD.replace(f"password: {PLANTED}", f"password: [{PLANTED}]"))
+    code, out, err = cli("config", "check")
+    assert code == 2
+    assert "providers.xinchuang.password" in err
+    assert PLANTED not in out + err
+
+
+def test_secret_repr_never_reveals(home):
+    from cloudctl.config import load
+
+    cfg = load(str(_write(home / "cloudctl.yaml", GOOD))).config
+    assert PLANTED not in repr(cfg) and PLANTED not in str(cfg.model_dump())
+    assert cfg.providers["xinchuang"].password.reveal() == PLANTED
+    assert PLANTED not in os.environ.get("NOTHING", "")
