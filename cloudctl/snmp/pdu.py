@@ -1,0 +1,145 @@
+"""SNMPv1/v2c messages: ``SEQUENCE { version, community, PDU }`` (RFC 3416 PDUs).
+
+:func:`decode_message` returns a :class:`Message` whose varbinds keep the raw OID octets and
+the value tag, so the client can test subtree membership on bytes and the simulator can
+answer without re-encoding; :func:`encode_message` builds any PDU from typed varbinds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cloudctl.snmp import ber
+from cloudctl.snmp.ber import DecodeError
+
+VERSION_1 = 0
+VERSION_2C = 1
+
+GET = 0xA0
+GET_NEXT = 0xA1
+RESPONSE = 0xA2
+SET = 0xA3
+GET_BULK = 0xA5
+INFORM = 0xA6
+TRAP_V2 = 0xA7
+REPORT = 0xA8
+PDU_TYPES = frozenset((GET, GET_NEXT, RESPONSE, SET, GET_BULK, INFORM, TRAP_V2, REPORT))
+
+# error-status values (RFC 3416 §3)
+ERROR_NAMES = {
+    0: "noError", 1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genErr",
+    6: "noAccess", 7: "wrongType", 8: "wrongLength", 9: "wrongEncoding", 10: "wrongValue",
+    11: "noCreation", 12: "inconsistentValue", 13: "resourceUnavailable", 14: "commitFailed",
+    15: "undoFailed", 16: "authorizationError", 17: "notWritable", 18: "inconsistentName",
+}
+TOO_BIG = 1
+
+# A decoded varbind: (OID content octets, value tag, value). Values follow ``base.Value``;
+# for the three exception tags the value is None.
+RawVarBind = tuple[bytes, int, object]
+
+
+@dataclass
+class Message:
+    version: int
+    community: bytes
+    pdu_type: int
+    request_id: int
+    error_status: int = 0  # non-repeaters for GETBULK
+    error_index: int = 0  # max-repetitions for GETBULK
+    varbinds: list[RawVarBind] = field(default_factory=list)
+
+
+_VALUE_TAGS = frozenset(
+    (ber.INTEGER, ber.OCTET_STRING, ber.NULL, ber.OID, ber.IP_ADDRESS, ber.COUNTER32, ber.GAUGE32,
+     ber.TIMETICKS, ber.OPAQUE, ber.COUNTER64)
+)
+_EXCEPTION_TAGS = frozenset((ber.NO_SUCH_OBJECT, ber.NO_SUCH_INSTANCE, ber.END_OF_MIB_VIEW))
+
+
+def decode_message(data: bytes) -> Message:
+    """Decode one datagram. Raises :class:`DecodeError` on anything malformed, incl. trailing bytes."""
+    if not isinstance(data, bytes):
+        data = bytes(data)
+    end = len(data)
+    read = ber.read_header
+    start, stop = ber.expect(data, 0, end, ber.SEQUENCE)
+    if stop != end:
+        raise DecodeError(f"{end - stop} trailing octets after the message")
+    version, pos = ber.read_int(data, start, stop)
+    if version not in (VERSION_1, VERSION_2C):
+        raise DecodeError(f"not SNMPv1/v2c (version field {version})")
+    c0, c1 = ber.expect(data, pos, stop, ber.OCTET_STRING)
+    community = data[c0:c1]
+    pdu_type, p0, p1 = read(data, c1, stop)
+    if pdu_type not in PDU_TYPES:
+        raise DecodeError(f"unknown PDU tag 0x{pdu_type:02x}")
+    if p1 != stop:
+        raise DecodeError("octets after the PDU")
+    request_id, pos = ber.read_int(data, p0, p1)
+    error_status, pos = ber.read_int(data, pos, p1)
+    error_index, pos = ber.read_int(data, pos, p1)
+    l0, l1 = ber.expect(data, pos, p1, ber.SEQUENCE)
+    if l1 != p1:
+        raise DecodeError("octets after the varbind list")
+    varbinds: list[RawVarBind] = []
+    append = varbinds.append
+    pos = l0
+    while pos < l1:
+        tag, v0, v1 = read(data, pos, l1)
+        if tag != ber.SEQUENCE:
+            raise DecodeError(f"varbind at offset {pos} is not a SEQUENCE")
+        tag, o0, o1 = read(data, v0, v1)
+        if tag != ber.OID:
+            raise DecodeError(f"varbind name at offset {v0} is not an OID")
+        oid_raw = data[o0:o1]
+        ber.oid_of(oid_raw)  # validates (and caches) the OID
+        tag, x0, x1 = read(data, o1, v1)
+        if x1 != v1:
+            raise DecodeError(f"varbind at offset {pos} has extra octets")
+        if tag in _EXCEPTION_TAGS:
+            if x1 != x0:
+                raise DecodeError("exception value with content")
+            append((oid_raw, tag, None))
+        elif tag in _VALUE_TAGS:
+            append((oid_raw, tag, ber.decode_value(tag, data[x0:x1])))
+        else:
+            raise DecodeError(f"unsupported value tag 0x{tag:02x} at offset {o1}")
+        pos = v1
+    return Message(version, community, pdu_type, request_id, error_status, error_index, varbinds)
+
+
+def encode_varbind(oid_tlv: bytes, value_tlv: bytes) -> bytes:
+    """A varbind from the already-encoded OID and value TLVs."""
+    return ber.tlv(ber.SEQUENCE, oid_tlv + value_tlv)
+
+
+def encode_pdu(pdu_type: int, request_id: int, a: int, b: int, encoded_varbinds: list[bytes] | bytes) -> bytes:
+    body = encoded_varbinds if isinstance(encoded_varbinds, bytes) else b"".join(encoded_varbinds)
+    return ber.tlv(
+        pdu_type,
+        ber.encode_int(request_id) + ber.encode_int(a) + ber.encode_int(b) + ber.tlv(ber.SEQUENCE, body),
+    )
+
+
+def wrap(version: int, community: bytes, pdu: bytes) -> bytes:
+    return ber.tlv(ber.SEQUENCE, ber.encode_int(version) + ber.tlv(ber.OCTET_STRING, community) + pdu)
+
+
+def encode_message(msg: Message) -> bytes:
+    """Encode a message whose varbinds are ``(oid, tag, value)`` with ``oid`` dotted text or raw octets."""
+    vbs = []
+    for oid, tag, value in msg.varbinds:
+        oid_tlv = ber.tlv(ber.OID, oid) if isinstance(oid, bytes) else ber.encode_oid(oid)
+        vbs.append(encode_varbind(oid_tlv, ber.encode_value(tag, value)))
+    return wrap(msg.version, msg.community, encode_pdu(msg.pdu_type, msg.request_id, msg.error_status, msg.error_index, vbs))
+
+
+_NULL_TLV = b"\x05\x00"
+
+
+def encode_request(pdu_type: int, community: bytes, request_id: int, oids: list[str], a: int = 0, b: int = 0) -> bytes:
+    """A v2c GET / GETNEXT / GETBULK request for ``oids`` (values NULL). ``a``/``b`` are
+    non-repeaters/max-repetitions for GETBULK."""
+    body = b"".join(encode_varbind(ber.encode_oid(o), _NULL_TLV) for o in oids)
+    return wrap(VERSION_2C, community, encode_pdu(pdu_type, request_id, a, b, body))
