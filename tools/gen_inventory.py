@@ -220,6 +220,10 @@ MODELS = {
 CORE_VENDORS = [("Huawei", 6), ("H3C", 4)]
 AGG_VENDORS = [("Huawei", 4), ("H3C", 3), ("Ruijie", 2), ("ZTE", 1)]
 ACCESS_VENDORS = ("Huawei", "H3C", "Ruijie", "ZTE")
+# the vendor that won each county's village-access tender (~70 % of its access nodes)
+ACCESS_HOME = {"lishi": "Huawei", "xiaoyi": "H3C", "fenyang": "Huawei", "wenshui": "Ruijie", "jiaocheng": "H3C",
+               "xingxian": "Huawei", "linxian": "Huawei", "liulin": "H3C", "shilou": "ZTE", "lanxian": "Ruijie",
+               "fangshan": "ZTE", "zhongyang": "Huawei", "jiaokou": "H3C"}
 
 ACCESS_COVERAGE = 0.85  # share of villages with an access node (indicator 5 is not yet at 100 %)
 
@@ -241,7 +245,7 @@ def build_nodes(rng: random.Random, townships: dict[str, list[Township]]) -> tup
     per_county: dict[str, list[dict]] = {}
     for ci, (cid, *_rest) in enumerate(COUNTIES, 1):
         terrain = _rest[-1]
-        home = rng.choice(ACCESS_VENDORS)
+        home = ACCESS_HOME[cid]
         nodes = []
         core_v = _weighted(rng, CORE_VENDORS)
         nodes.append({"id": f"{cid}-core-01", "site": cid, "role": "core", "address": f"10.140.{ci}.1",
@@ -320,7 +324,7 @@ DEPARTMENTS: dict[str, tuple[str, list[str]]] = {
                                  "吕梁政企通政策兑现平台|2|N", "城市大脑运行指挥中心平台|3|N"]),
     "zrzyj": ("市自然资源局", ["不动产登记系统|3|", "国土空间基础信息平台|3|", "国土空间规划一张图实施监督系统|2|",
                               "地理信息公共服务平台|2|", "矿产资源管理系统|2|", "自然资源执法监察系统|2|", "基础测绘成果管理系统|3|C"]),
-    "rsj": ("市人力资源和社会保障局", ["社会保障信息系统|3|", "就业创业服务平台|2|I", "社保卡一卡通服务平台|3|",
+    "rsj": ("市人力资源和社会保障局", ["社会保障信息系统|4|", "就业创业服务平台|2|I", "社保卡一卡通服务平台|3|",
                                      "人事考试管理系统|2|", "劳动保障监察系统|2|", "工伤保险业务系统|2|O"]),
     "wjw": ("市卫生健康委员会", ["全民健康信息平台|3|", "智慧助医辅助诊断系统|2|N", "基层医疗卫生机构管理信息系统|3|",
                                 "医疗废物智慧监管平台|2|N", "120急救调度指挥系统|3|", "妇幼保健信息系统|2|",
@@ -465,6 +469,7 @@ def build_systems(rng: random.Random) -> tuple[list[dict], list[dict]]:
     rng.shuffle(rest)
     n_pending = round(len(open_) * 0.27) - 2
     pending = {s.id for s in rest[:n_pending]}
+    blocked = {s.id for s in rest[:5]}  # stuck migrations with a reason in their history
     cloud_moves = {s.id for s in rest[n_pending:n_pending + 8]}
 
     tenants: dict[str, dict] = {}
@@ -515,8 +520,8 @@ def build_systems(rng: random.Random) -> tuple[list[dict], list[dict]]:
         if on < _d("2022-06-01"):
             return rng.choices(["tianhe", "huawei"], weights=[4, 6])[0]
         if on < _d("2024-01-01"):
-            return rng.choices(["tianhe", "huawei", "xinchuang"], weights=[2, 3, 5])[0]
-        return rng.choices(["huawei", "xinchuang"], weights=[2, 8])[0]
+            return rng.choices(["tianhe", "huawei", "xinchuang"], weights=[1, 3, 6])[0]
+        return rng.choices(["huawei", "xinchuang"], weights=[1, 9])[0]
 
     def base(s: Sys) -> dict:
         r = {"id": s.id, "name": s.name, "department": s.department}
@@ -542,8 +547,10 @@ def build_systems(rng: random.Random) -> tuple[list[dict], list[dict]]:
             r |= {"deployment": "on_prem"}
             m = {"state": "retired", "wave": wave, "strategy": "retire", "history": hist(*steps)}
         elif s.id in new_on_prem or s.id in pending:
-            state = rng.choices(["planned", "preparing", "migrating", "blocked"], weights=[4, 3, 3, 2])[0]
-            if s.id in new_on_prem:
+            state = rng.choices(["planned", "preparing", "migrating"], weights=[4, 3, 3])[0]
+            if s.id in blocked:
+                state = "blocked"
+            elif s.id in new_on_prem:
                 state = "planned"
             wave = "w2026b" if state == "planned" else rng.choice(["w2026a", "w2025a"] if state == "blocked" else ["w2026a"])
             if state == "blocked":
@@ -574,9 +581,9 @@ def build_systems(rng: random.Random) -> tuple[list[dict], list[dict]]:
             else:
                 options = [w for w in ("w2023a", "w2023b", "w2024a", "w2025a", "w2026a") if waves[w][0] > s.go_live + dt.timedelta(days=120)]
                 wave = rng.choices(options, weights=[5, 4, 4, 3, 2][-len(options):])[0]
-                provider = {"w2023a": lambda: rng.choices(PROVIDERS, weights=[4, 4, 2])[0],
-                            "w2023b": lambda: rng.choices(PROVIDERS, weights=[3, 4, 3])[0],
-                            "w2024a": lambda: rng.choices(PROVIDERS, weights=[1, 3, 6])[0]}.get(
+                provider = {"w2023a": lambda: rng.choices(PROVIDERS, weights=[3, 3, 4])[0],
+                            "w2023b": lambda: rng.choices(PROVIDERS, weights=[2, 3, 5])[0],
+                            "w2024a": lambda: rng.choices(PROVIDERS, weights=[1, 2, 7])[0]}.get(
                     wave, lambda: rng.choices(["huawei", "xinchuang"], weights=[2, 8])[0])()
                 m = {"state": "migrated", "wave": wave, "strategy": strategy(), "history": hist(*walk(wave, "migrated", s))}
             r |= {"deployment": "cloud", "provider": provider, "tenant": tenant(s, provider)}
