@@ -1,0 +1,144 @@
+"""The agent's state machine: scope, targets, sweeps, probes, reloads and the metrics registry.
+
+I/O comes in through collaborators: the SNMP client (one for all nodes) and the loaded config +
+inventory. The HTTP server and the scheduler loop (:mod:`cloudctl.agent.server`) drive it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, generate_latest
+
+from cloudctl.agent import aggregates
+from cloudctl.agent.config import LoadedAgentConfig, V2cProfile, V3Profile, check_secrets
+from cloudctl.agent.metrics import AggregateCollector, NodeCollector, SelfCollector
+from cloudctl.agent.poller import poll_node
+from cloudctl.agent.scope import Scope, build_scope
+from cloudctl.agent.state import AgentCounters, NodeInfo, NodeResult
+from cloudctl.inventory.address import parse_address
+from cloudctl.inventory.loader import Inventory
+from cloudctl.snmp.base import SnmpClient, Target
+
+log = logging.getLogger("cloudctl.agent")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything derived from one config + inventory: what to poll and how."""
+
+    loaded: LoadedAgentConfig
+    inventory: Inventory
+    scope: Scope
+    targets: dict[str, Target]
+    uplink_hints: dict[str, str | None]
+
+
+def make_plan(loaded: LoadedAgentConfig, inv: Inventory) -> Plan:
+    """Scope the inventory and build a Target per node. Raises ConfigError (exit 2) when inconsistent."""
+    cfg = loaded.config
+    scope = build_scope(inv, cfg, str(loaded.source))
+    check_secrets(loaded, {inv.nodes[n].snmp for n in scope.nodes})
+    targets: dict[str, Target] = {}
+    for nid in scope.nodes:
+        node = inv.nodes[nid]
+        addr = parse_address(node.address)
+        prof = cfg.profiles[node.snmp]
+        common = {"host": addr.host, "port": addr.port, "timeout": prof.timeout, "retries": prof.retries, "max_repetitions": prof.max_repetitions}
+        if isinstance(prof, V2cProfile):
+            targets[nid] = Target(version="2c", community=loaded.secret(prof.community), **common)
+        else:
+            assert isinstance(prof, V3Profile)
+            targets[nid] = Target(
+                version="3", user=prof.user, auth_protocol=prof.auth_protocol, auth_key=loaded.secret(prof.auth_key),
+                priv_protocol=prof.priv_protocol, priv_key=loaded.secret(prof.priv_key), **common,
+            )
+    hints = {nid: inv.nodes[nid].uplink_interface for nid in scope.nodes}
+    return Plan(loaded, inv, scope, targets, hints)
+
+
+class Agent:
+    """Polls the nodes of one plan and keeps their last results; survives reloads."""
+
+    def __init__(self, plan: Plan, client: SnmpClient) -> None:
+        self.plan = plan
+        self.client = client
+        self.results: dict[str, NodeResult] = {}
+        self.counters = AgentCounters()
+        self._lock = asyncio.Lock()  # one sweep at a time
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(NodeCollector(self._node_pairs))
+        self.registry.register(AggregateCollector(self._aggregates))
+        self.registry.register(SelfCollector(self.counters, self.node_states, lambda: str(self.plan.loaded.config.shard)))
+
+    # -- reading state -------------------------------------------------------------------------
+    def _node_pairs(self) -> list[tuple[NodeInfo, NodeResult]]:
+        nodes = self.plan.scope.nodes
+        return [(nodes[nid], r) for nid, r in self.results.items() if nid in nodes]
+
+    def _aggregates(self) -> aggregates.Aggregates:
+        return aggregates.compute(self.plan.scope, self.results)
+
+    def node_states(self) -> Counter:
+        states: Counter = Counter()
+        for nid in self.plan.scope.nodes:
+            r = self.results.get(nid)
+            states["unknown" if r is None else "up" if r.up else "down"] += 1
+        return states
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of everything this agent knows."""
+        return generate_latest(self.registry)
+
+    # -- polling ---------------------------------------------------------------------------------
+    async def _poll(self, nid: str) -> NodeResult:
+        plan = self.plan
+        r = await poll_node(self.client, nid, plan.targets[nid], plan.uplink_hints[nid], self.results.get(nid), plan.loaded.static_interval)
+        if r.error_kind:
+            self.counters.errors[r.error_kind] += 1
+            log.debug("node %s: %s (%s)", nid, r.error, r.error_kind)
+        if nid in self.plan.scope.nodes:  # a reload may have dropped it meanwhile
+            self.results[nid] = r
+        return r
+
+    async def sweep(self) -> float:
+        """Poll every node once with bounded concurrency; return the sweep's duration."""
+        async with self._lock:
+            start = time.monotonic()
+            sem = asyncio.Semaphore(self.plan.loaded.config.concurrency)
+
+            async def one(nid: str) -> None:
+                async with sem:
+                    await self._poll(nid)
+
+            await asyncio.gather(*(one(nid) for nid in list(self.plan.scope.nodes)))
+            duration = time.monotonic() - start
+            self.counters.sweeps += 1
+            self.counters.last_sweep_duration = duration
+            self.counters.ready = True
+            return duration
+
+    async def probe(self, nid: str) -> bytes | None:
+        """Poll one node now and render only its metrics (the multi-target pattern); None if unknown."""
+        info = self.plan.scope.nodes.get(nid)
+        if info is None:
+            return None
+        r = await self._poll(nid)
+        reg = CollectorRegistry(auto_describe=False)
+        reg.register(NodeCollector(lambda: [(info, r)]))
+        return generate_latest(reg)
+
+    def reload(self, plan: Plan) -> tuple[int, int]:
+        """Switch to a new plan, keeping the results of nodes still present. Returns (kept, dropped)."""
+        keep = {nid: r for nid, r in self.results.items() if nid in plan.scope.nodes}
+        for nid, r in keep.items():
+            if r.static is not None and plan.targets[nid] != self.plan.targets.get(nid):
+                r.static.fetched_at = 0.0  # moved or new credentials: re-read its static data
+        dropped = len(self.results) - len(keep)
+        self.plan = plan
+        self.results = keep
+        return len(keep), dropped

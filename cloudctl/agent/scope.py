@@ -1,0 +1,77 @@
+"""What one agent is responsible for: its nodes and the sites it counts in coverage.
+
+An agent's scope is the inventory filtered by ``counties`` and cut by ``shard``. Nodes are
+sharded on their id. Sites are counted (in ``egov_sites_total`` / ``egov_sites_connected``)
+by exactly one shard — the owner of the site's lowest node id, or of the site id when it has
+no node — so sums over shards are exact for totals, and exact for connections whenever a site's
+nodes sit in one shard (always for villages, which have one access node; always with the
+per-county configs in ``agents/``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cloudctl.agent import shard as sharding
+from cloudctl.agent.config import AgentConfig
+from cloudctl.agent.state import NodeInfo
+from cloudctl.errors import ConfigError, Location, Problem
+from cloudctl.inventory.loader import Inventory
+
+LEVELS = ("county", "township", "village")
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    site_id: str
+    level: str
+    county: str
+
+
+@dataclass
+class Scope:
+    nodes: dict[str, NodeInfo] = field(default_factory=dict)
+    sites: dict[str, SiteInfo] = field(default_factory=dict)  # sites this shard counts
+    site_nodes: dict[str, list[str]] = field(default_factory=dict)  # site -> its nodes in this shard
+
+
+def build_scope(inv: Inventory, cfg: AgentConfig, config_file: str = "agent.yaml") -> Scope:
+    """Filter and shard the inventory. Raises ConfigError for unknown counties or profiles."""
+    problems: list[Problem] = []
+    county_ids = {s.id for s in inv.counties()}
+    wanted = set(cfg.counties) if cfg.counties is not None else None
+    if wanted is not None:
+        for c in sorted(wanted - county_ids):
+            problems.append(Problem(Location(config_file), f"county '{c}' is not a county site in the inventory", "use county site ids, e.g. " + ", ".join(sorted(county_ids)[:3]), "counties"))
+
+    def in_scope(county: str | None) -> bool:
+        return wanted is None or (county is not None and county in wanted)
+
+    by_site: dict[str, list[str]] = {}
+    for nid in sorted(inv.nodes):
+        by_site.setdefault(inv.nodes[nid].site, []).append(nid)
+
+    scope = Scope()
+    for nid, node in inv.nodes.items():
+        county = inv.county_of(node.site)
+        if not in_scope(county) or not sharding.mine(nid, cfg.shard):
+            continue
+        if node.snmp not in cfg.profiles:
+            problems.append(Problem(inv.field_location("nodes", nid, "snmp"), f"node '{nid}' uses SNMP profile '{node.snmp}', which the agent config does not define", "add it under profiles: in the agent config", f"nodes[{nid}].snmp"))
+            continue
+        site = inv.sites[node.site]
+        scope.nodes[nid] = NodeInfo(nid, node.site, county or "", inv.township_of(node.site) or "", node.role, site.level)
+        scope.site_nodes.setdefault(node.site, []).append(nid)
+    for sid, site in inv.sites.items():
+        if site.level not in LEVELS:
+            continue
+        county = inv.county_of(sid)
+        if not in_scope(county):
+            continue
+        key = by_site[sid][0] if sid in by_site else sid
+        if sharding.mine(key, cfg.shard):
+            scope.sites[sid] = SiteInfo(sid, site.level, county or "")
+    if problems:
+        raise ConfigError(problems)
+    return scope
+
