@@ -1,0 +1,253 @@
+"""The SNMPv2c client: one UDP socket per address family for every target, request-id dispatch.
+
+Each request registers a future under its request-id; the socket's receive callback decodes
+the datagram with our own codec and completes the matching future — only if the reply comes
+from the address the request went to, carries the same community and is a Response. Anything
+else is dropped and counted in :attr:`V2cClient.stats` (the agent exports these as metrics).
+Timeouts are timer callbacks, not tasks, so a dead node costs one timer per attempt and never
+delays another node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+import socket
+
+from cloudctl.snmp import ber, pdu
+from cloudctl.snmp.base import (
+    END_OF_MIB_VIEW,
+    NO_SUCH_INSTANCE,
+    NO_SUCH_OBJECT,
+    SnmpError,
+    Target,
+    VarBind,
+)
+from cloudctl.snmp.ber import DecodeError
+
+_NO_VALUE = {ber.NO_SUCH_OBJECT: NO_SUCH_OBJECT, ber.NO_SUCH_INSTANCE: NO_SUCH_INSTANCE, ber.END_OF_MIB_VIEW: END_OF_MIB_VIEW}
+
+# Counters exposed in ``stats`` (a fixed set of keys, so the map stays bounded).
+STAT_KEYS = (
+    "requests",  # request PDUs sent, retries included
+    "retries",  # attempts after the first
+    "timeouts",  # requests that got no answer after all retries
+    "responses",  # responses accepted
+    "garbage",  # datagrams that are not well-formed SNMPv1/v2c
+    "unknown_request_id",  # no request waiting under that id (late, duplicate or forged)
+    "wrong_address",  # the id matches but the sender is not the target
+    "wrong_community",
+    "unexpected_pdu",  # a well-formed message that is not a Response
+    "too_big",  # tooBig answers (GETBULK max-repetitions halved)
+    "non_increasing",  # walks stopped because the agent returned a non-increasing OID
+    "error_status",  # responses with another non-zero error-status
+)
+
+MAX_WALK_ROWS = 100_000  # a walk that never ends is an agent bug, not a reason to run forever
+
+
+class _Protocol(asyncio.DatagramProtocol):
+    def __init__(self, client: V2cClient) -> None:
+        self._client = client
+
+    def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
+        self._client._on_datagram(data, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        self._client.stats["socket_errors"] = self._client.stats.get("socket_errors", 0) + 1
+
+
+def _expire(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+class V2cClient:
+    """SNMPv2c GET/WALK for any number of targets over one socket per address family."""
+
+    def __init__(self) -> None:
+        self.stats: dict[str, int] = dict.fromkeys(STAT_KEYS, 0)
+        # request-id → (waiter, host, port, community)
+        self._pending: dict[int, tuple[asyncio.Future, str, int, bytes]] = {}
+        self._transports: dict[int, asyncio.DatagramTransport] = {}
+        self._lock = asyncio.Lock()
+        self._hosts: dict[str, tuple[int, str]] = {}
+        self._next_id = random.randrange(1, 2**30)
+
+    @property
+    def pending(self) -> int:
+        """Requests waiting for an answer right now (bounded by the caller's concurrency)."""
+        return len(self._pending)
+
+    # --- sockets ------------------------------------------------------------------------------
+
+    async def _transport(self, family: int) -> asyncio.DatagramTransport:
+        tr = self._transports.get(family)
+        if tr is not None:
+            return tr
+        async with self._lock:  # concurrent first requests open the socket once
+            tr = self._transports.get(family)
+            if tr is None:
+                local = ("0.0.0.0", 0) if family == socket.AF_INET else ("::", 0)
+                try:
+                    tr, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+                        lambda: _Protocol(self), local_addr=local, family=family
+                    )
+                except OSError as exc:
+                    raise SnmpError("socket", f"cannot open a UDP socket: {exc.strerror}") from None
+                self._transports[family] = tr
+            return tr
+
+    async def _resolve(self, host: str) -> tuple[int, str]:
+        """(address family, canonical address text) — how replies' source addresses look."""
+        hit = self._hosts.get(host)
+        if hit is not None:
+            return hit
+        try:
+            ip = ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_DGRAM)
+            except socket.gaierror as exc:
+                raise SnmpError("resolve", f"cannot resolve {host}: {exc.strerror}") from None
+            ip = ipaddress.ip_address(infos[0][4][0])
+        hit = (socket.AF_INET if ip.version == 4 else socket.AF_INET6, str(ip))
+        self._hosts[host] = hit
+        return hit
+
+    # --- receive path ---------------------------------------------------------------------------
+
+    def _on_datagram(self, data: bytes, addr: tuple) -> None:
+        stats = self.stats
+        try:
+            msg = pdu.decode_message(data)
+        except DecodeError:
+            stats["garbage"] += 1
+            return
+        entry = self._pending.get(msg.request_id)
+        if entry is None:
+            stats["unknown_request_id"] += 1
+            return
+        waiter, host, port, community = entry
+        if addr[1] != port or addr[0] != host:
+            stats["wrong_address"] += 1
+            return
+        if msg.community != community:
+            stats["wrong_community"] += 1
+            return
+        if msg.pdu_type != pdu.RESPONSE:
+            stats["unexpected_pdu"] += 1
+            return
+        if waiter.done():  # a duplicate answer (we retried, both came back)
+            stats["unknown_request_id"] += 1
+            return
+        stats["responses"] += 1
+        waiter.set_result(msg)
+
+    # --- requests -----------------------------------------------------------------------------
+
+    def _new_id(self) -> int:
+        rid = self._next_id
+        while rid in self._pending:
+            rid = rid % (2**31 - 1) + 1
+        self._next_id = rid % (2**31 - 1) + 1
+        return rid
+
+    async def _request(self, target: Target, community: bytes, pdu_type: int, oids: list[str], a: int = 0, b: int = 0) -> pdu.Message:
+        family, host = await self._resolve(target.host)
+        transport = await self._transport(family)
+        loop = asyncio.get_running_loop()
+        rid = self._new_id()
+        data = pdu.encode_request(pdu_type, community, rid, oids, a, b)
+        dest = (host, target.port)
+        stats = self.stats
+        try:
+            for attempt in range(max(0, target.retries) + 1):
+                waiter = loop.create_future()
+                # The same request-id on every attempt: a late answer to an earlier one still counts.
+                self._pending[rid] = (waiter, host, target.port, community)
+                stats["requests"] += 1
+                if attempt:
+                    stats["retries"] += 1
+                transport.sendto(data, dest)
+                timer = loop.call_later(target.timeout, _expire, waiter)
+                try:
+                    msg = await waiter
+                finally:
+                    timer.cancel()
+                if msg is not None:
+                    return msg
+        finally:
+            self._pending.pop(rid, None)
+        stats["timeouts"] += 1
+        raise SnmpError("timeout", f"no response from {target.host}:{target.port} after {target.retries + 1} attempt(s)")
+
+    def _check_status(self, msg: pdu.Message, target: Target) -> None:
+        if msg.error_status:
+            name = pdu.ERROR_NAMES.get(msg.error_status, f"error{msg.error_status}")
+            self.stats["error_status"] += 1
+            raise SnmpError(name, f"{target.host}:{target.port} answered {name} (index {msg.error_index})")
+
+    @staticmethod
+    def _community(target: Target) -> bytes:
+        if target.community is None:
+            raise SnmpError("config", f"no community configured for {target.host}:{target.port}")
+        return target.community.reveal().encode()
+
+    async def get(self, target: Target, oids: list[str]) -> list[VarBind]:
+        msg = await self._request(target, self._community(target), pdu.GET, oids)
+        if msg.error_status == pdu.TOO_BIG:
+            self.stats["too_big"] += 1
+        self._check_status(msg, target)
+        if len(msg.varbinds) != len(oids):
+            raise SnmpError("decode", f"{target.host}:{target.port} answered {len(msg.varbinds)} varbinds for {len(oids)} OIDs")
+        oid_of = ber.oid_of
+        return [(oid_of(raw)[0], _NO_VALUE[tag] if tag in _NO_VALUE else value) for raw, tag, value in msg.varbinds]
+
+    async def walk(self, target: Target, oid: str) -> list[VarBind]:
+        community = self._community(target)
+        try:
+            root = tuple(int(x) for x in oid.strip(".").split("."))
+            root_raw = ber.encode_oid_content(root)
+        except ValueError:
+            raise SnmpError("config", f"cannot walk {oid!r}: not a dotted OID of at least two arcs") from None
+        n_root = len(root_raw)
+        last = root
+        cursor = oid
+        reps = max(1, target.max_repetitions)
+        out: list[VarBind] = []
+        oid_of = ber.oid_of
+        while len(out) < MAX_WALK_ROWS:
+            msg = await self._request(target, community, pdu.GET_BULK, [cursor], 0, reps)
+            if msg.error_status == pdu.TOO_BIG and reps > 1:
+                self.stats["too_big"] += 1
+                reps = max(1, reps // 2)
+                continue
+            self._check_status(msg, target)
+            if not msg.varbinds:
+                return out
+            for raw, tag, value in msg.varbinds:
+                if tag == ber.END_OF_MIB_VIEW or len(raw) <= n_root or not raw.startswith(root_raw):
+                    return out
+                text, arcs = oid_of(raw)
+                if arcs <= last:
+                    self.stats["non_increasing"] += 1
+                    err = SnmpError(
+                        "nonIncreasing", f"{target.host}:{target.port} returned {text} after {'.'.join(map(str, last))} walking {oid}"
+                    )
+                    err.partial = out  # type: ignore[attr-defined]
+                    raise err
+                last = arcs
+                cursor = text
+                if tag not in _NO_VALUE:
+                    out.append((text, value))
+        return out
+
+    async def close(self) -> None:
+        for waiter, *_ in list(self._pending.values()):
+            if not waiter.done():
+                waiter.set_result(None)
+        for tr in self._transports.values():
+            tr.close()
+        self._transports.clear()
