@@ -1,7 +1,7 @@
 """YAML loading that remembers where every value came from.
 
-``load(path)`` returns a :class:`Document`: the plain Python data plus a map from the path of
-each value (``("nodes", 3, "address")``) to its :class:`~cloudctl.errors.Location`. Duplicate
+``load(path)`` returns a :class:`Document`: the plain Python data plus a lazy map from the path
+of each value (``("nodes", 3, "address")``) to its :class:`~cloudctl.errors.Location`. Duplicate
 mapping keys, which PyYAML silently accepts (last one wins), are reported as problems. Every
 validator in cloudctl (inventory, config, policies, agent config) turns its errors into
 ``file:line:col`` through this map.
@@ -25,28 +25,86 @@ except AttributeError:  # pragma: no cover - libyaml missing
 Path_ = tuple[str | int, ...]
 
 
+class Positions:
+    """Lazy map path -> Location, answered from the YAML node tree on demand.
+
+    Building a Location for each of the ~100,000 scalars of the inventory up front costs more
+    than validating it; errors need only a handful, so they are looked up when asked for.
+    ``path + ("<key>",)`` gives the location of a mapping key instead of its value.
+    """
+
+    __slots__ = ("_file", "_root")
+
+    def __init__(self, file: str, root: yaml.Node | None) -> None:
+        self._file = file
+        self._root = root
+
+    def _node(self, path: Path_) -> yaml.Node | None:
+        node = self._root
+        want_key = bool(path) and path[-1] == "<key>"
+        parts = path[:-1] if want_key else path
+        for i, part in enumerate(parts):
+            if node is None:
+                return None
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode) and k.value == part:
+                        node = k if (want_key and i == len(parts) - 1) else v
+                        break
+                else:
+                    return None
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if not 0 <= part < len(node.value):
+                    return None
+                node = node.value[part]
+            else:
+                return None
+        if want_key and not isinstance(node, yaml.ScalarNode):
+            return None
+        return node
+
+    def get(self, path: Path_, default: Location | None = None) -> Location | None:
+        node = self._node(tuple(path))
+        return _loc(self._file, node.start_mark) if node is not None else default
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self._node(path) is not None
+
+
 @dataclass
 class Document:
     """A parsed YAML file: data, where each value is, and problems found while parsing."""
 
     path: str
     data: Any = None
-    positions: dict[Path_, Location] = field(default_factory=dict)
+    root: yaml.Node | None = None
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def positions(self) -> Positions:
+        return Positions(self.path, self.root)
 
     def where(self, path: Path_) -> Location:
         """Location of ``path``, or of its nearest ancestor that has one."""
+        pos = self.positions
         p = tuple(path)
         while p:
-            loc = self.positions.get(p)
+            loc = pos.get(p)
             if loc is not None:
                 return loc
             p = p[:-1]
-        return self.positions.get((), Location(self.path, 1, 1))
+        return pos.get((), None) or Location(self.path, 1, 1)
 
     def key_where(self, path: Path_) -> Location:
         """Location of the *key* of ``path`` in its mapping (falls back to the value)."""
-        return self.positions.get(path + ("<key>",)) or self.where(path)
+        return self.positions.get(tuple(path) + ("<key>",)) or self.where(path)
+
+    def item_locations(self, path: Path_) -> list[Location]:
+        """Locations of every item of the sequence at ``path`` (one tree walk, not one per item)."""
+        node = self.positions._node(tuple(path))  # noqa: SLF001 - same module
+        if not isinstance(node, yaml.SequenceNode):
+            return []
+        return [_loc(self.path, item.start_mark) for item in node.value]
 
 
 def format_path(path: Path_) -> str:
@@ -64,31 +122,52 @@ def _loc(path: str, mark: Any) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
-def _walk(doc: Document, node: yaml.Node, path: Path_) -> None:
-    doc.positions[path] = _loc(doc.path, node.start_mark)
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _build(doc: Document, loader: Any, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
+    """Plain data from the node tree, reporting duplicate keys (PyYAML keeps the last silently).
+
+    Strings (most of every file) are taken as they are; other scalars go through PyYAML's safe
+    constructor so ints, bools, nulls and dates mean exactly what they mean in YAML 1.1.
+    """
+    if depth > 100:
+        raise yaml.constructor.ConstructorError(None, None, "nesting deeper than 100 levels", node.start_mark)
+    if isinstance(node, yaml.ScalarNode):
+        return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(doc, loader, item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, Location] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+        merged = 0  # leading entries that came from `<<:` merges: own keys may override them
+        if any(k.tag == _MERGE for k, _ in node.value):
+            own = sum(1 for k, _ in node.value if k.tag != _MERGE)
+            loader.flatten_mapping(node)
+            merged = len(node.value) - own
+        out: dict[Any, Any] = {}
+        first: dict[Any, yaml.Node] = {}
+        for index, (key_node, value_node) in enumerate(node.value):
+            if isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node, deep=True)
+            else:
+                raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value", key_node.start_mark)
+            if index < merged:
+                out[key] = _build(doc, loader, value_node, path + (key,), depth + 1)
                 continue
-            key = key_node.value
-            here = _loc(doc.path, key_node.start_mark)
-            if key in seen:
+            if key in first:
                 doc.problems.append(
                     Problem(
-                        here,
-                        f"duplicate key '{key}' (first at line {seen[key].line})",
+                        _loc(doc.path, key_node.start_mark),
+                        f"duplicate key '{key}' (first at line {first[key].start_mark.line + 1})",
                         "remove one of them; YAML would silently keep only the last",
                         format_path(path),
                     )
                 )
                 continue
-            seen[key] = here
-            doc.positions[path + (key, "<key>")] = here
-            _walk(doc, value_node, path + (key,))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk(doc, item, path + (i,))
+            first[key] = key_node
+            out[key] = _build(doc, loader, value_node, path + (key,), depth + 1)
+        return out
+    return loader.construct_object(node, deep=True)
 
 
 def loads(text: str, path: str = "<string>") -> Document:
@@ -101,8 +180,8 @@ def loads(text: str, path: str = "<string>") -> Document:
             if node is None:
                 doc.data = None
                 return doc
-            _walk(doc, node, ())
-            doc.data = loader.construct_document(node)
+            doc.root = node
+            doc.data = _build(doc, loader, node, ())
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:

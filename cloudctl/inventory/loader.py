@@ -166,8 +166,9 @@ def _load_kind(root: Path, kind: str, inv: Inventory, problems: list[Problem]) -
                     continue
                 models.append(KINDS[kind].model_validate(records[i]))
             good = [i for j, i in enumerate(good) if j not in bad]
+        item_locs = doc.item_locations((kind,))
         for i, model in zip(good, models):
-            loc = doc.where((kind, i))
+            loc = item_locs[i]
             if model.id in first_seen:
                 problems.append(
                     Problem(doc.where((kind, i, "id")), f"duplicate id '{model.id}' (first defined at {first_seen[model.id]})", "ids must be unique within a kind", f"{kind}[{i}].id")
