@@ -1,0 +1,270 @@
+"""Cloud commands: ``sync``, ``ls``, ``show``, ``diff``, ``snapshots``, ``export``, ``capacity``.
+
+Thin: parse, call ``cloudctl.sync`` / ``cloudctl.store`` / ``cloudctl.capacity``, render.
+Everything except ``sync`` reads the local store only (no network).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cloudctl.cli.options import OutputOpt, StoreOpt
+from cloudctl.cli.render import Format
+
+ProviderOpt = Annotated[Optional[list[str]], typer.Option("--provider", "-p", help="Only this provider (repeatable).", show_default=False)]
+KIND_ALIASES = {"servers": "server", "vms": "server", "volumes": "volume", "networks": "network", "subnets": "subnet",
+                "floating_ips": "floating_ip", "floating-ips": "floating_ip", "fips": "floating_ip", "eips": "floating_ip",
+                "projects": "project", "quotas": "quota", "capacities": "capacity", "floating-ip": "floating_ip"}
+DEFAULT_COLUMNS = {
+    "server": ["provider", "project", "id", "name", "status", "arch", "os", "system", "vcpus", "ram_mb", "region"],
+    "volume": ["provider", "project", "id", "name", "status", "size_gb", "system", "region"],
+    "floating_ip": ["provider", "project", "id", "address", "status", "fixed_ip", "region"],
+    "quota": ["provider", "project", "id", "vcpus_used", "vcpus_limit", "ram_mb_used", "ram_mb_limit", "disk_gb_used", "disk_gb_limit"],
+    "capacity": ["provider", "id", "name", "vcpus_used", "vcpus_total", "ram_mb_used", "ram_mb_total", "disk_gb_used", "disk_gb_total"],
+}
+BASE_COLUMNS = ["provider", "kind", "id", "name", "status", "project", "region"]
+
+
+def _kind(name: str) -> str:
+    from cloudctl.errors import UsageError
+    from cloudctl.model import KINDS
+
+    kind = KIND_ALIASES.get(name.lower(), name.lower())
+    if kind not in KINDS:
+        raise UsageError(f"unknown kind {name!r}", hint=f"use one of: {', '.join(KINDS)} (singular or plural)")
+    return kind
+
+
+def _open(store: Path | None, *, create: bool = False):  # noqa: ANN202
+    from cloudctl.cli.options import store_path
+    from cloudctl.store import Store
+
+    return Store.open(store_path(store), create=create)
+
+
+def sync(
+    provider: ProviderOpt = None,
+    store: StoreOpt = None,
+    output: OutputOpt = Format.table,
+) -> int:
+    """Fetch every provider's resources into a new snapshot of the local store.
+
+    All providers and kinds are fetched concurrently. A provider that fails keeps its previous
+    data (marked stale) and the exit code is 3.
+
+    Example:  cloudctl sync --provider tianhe
+    """
+    from cloudctl.cli.console import stderr_console
+    from cloudctl.cli.output import note
+    from cloudctl.cli.render import render
+    from cloudctl.cli.state import current
+    from cloudctl.errors import ExitCode
+    from cloudctl.i18n import t
+    from cloudctl.sync import sync as run
+
+    loaded = current.config()
+    with _open(store, create=True) as st:
+        progress = None
+        if sys.stderr.isatty():
+            from rich.progress import Progress, SpinnerColumn, TextColumn
+
+            bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:>8.0f}"), console=stderr_console(), transient=True)
+            tasks: dict[str, int] = {}
+
+            def progress(prov: str, kind: str, n: int) -> None:
+                key = f"{prov} {kind}"
+                if key not in tasks:
+                    tasks[key] = bar.add_task(key, total=None)
+                bar.advance(tasks[key], n)
+
+            with bar:
+                result = run(loaded, st, provider, progress=progress)
+        else:
+            result = run(loaded, st, provider)
+    rows = [{"provider": k.provider, "kind": k.kind, "count": k.count, "duration_s": round(k.duration, 2), "error": k.error} for k in result.kinds]
+    render(rows, output, ["provider", "kind", "count", "duration_s", "error"], title=t("cloud.sync.title", snapshot=result.snapshot.id))
+    if result.partial:
+        note(t("cloud.sync.partial", providers=", ".join(sorted(result.failed))))
+        return ExitCode.UPSTREAM
+    note(t("cloud.sync.done", snapshot=result.snapshot.id))
+    return ExitCode.OK
+
+
+def _matches(row: dict, where: list[tuple[str, str]]) -> bool:
+    return all(str(row.get(k) if row.get(k) is not None else "") == v for k, v in where)
+
+
+def ls(
+    kind: Annotated[str, typer.Argument(help="server, volume, network, subnet, floating_ip, project, quota, capacity (or plural).")],
+    provider: ProviderOpt = None,
+    project: Annotated[Optional[str], typer.Option("--project", help="Only this project (tenant / department).")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="Only this normalized status (active, stopped, ...).")] = None,
+    arch: Annotated[Optional[str], typer.Option("--arch", help="Only this architecture (x86_64, aarch64).")] = None,
+    system: Annotated[Optional[str], typer.Option("--system", help="Only resources of this inventory system id.")] = None,
+    where: Annotated[Optional[list[str]], typer.Option("--where", "-w", help="KEY=VALUE filter on any field (repeatable).")] = None,
+    columns: Annotated[Optional[str], typer.Option("--columns", help="Comma-separated columns (default: per kind; 'all' for every field).")] = None,
+    sort: Annotated[Optional[str], typer.Option("--sort", help="Comma-separated sort keys; prefix '-' for descending.")] = None,
+    snapshot: Annotated[Optional[int], typer.Option("--snapshot", help="Read this snapshot instead of the latest data.")] = None,
+    store: StoreOpt = None,
+    output: OutputOpt = Format.table,
+) -> None:
+    """List resources of one kind from the local store (no network).
+
+    Example:  cloudctl ls servers --provider huawei --arch aarch64 -o json
+    """
+    from cloudctl.cli.render import render
+    from cloudctl.errors import UsageError
+
+    k = _kind(kind)
+    conds: list[tuple[str, str]] = []
+    for w in where or ():
+        key, eq, value = w.partition("=")
+        if not eq or not key:
+            raise UsageError(f"--where {w!r}: expected KEY=VALUE", hint="example: --where flavor=kc1.large.2")
+        conds.append((key, value))
+    conds += [(f, v) for f, v in (("project", project), ("status", status), ("arch", arch), ("system", system)) if v is not None]
+    provs = set(provider or ())
+    with _open(store) as st:
+        rows = [r.flat() for r in st.resources(k, snapshot=snapshot) if not provs or r.provider in provs]
+    rows = [r for r in rows if _matches(r, conds)] if conds else rows
+    for key in reversed([s for s in (sort or "").split(",") if s]):
+        desc, key = key.startswith("-"), key.lstrip("-")
+        rows.sort(key=lambda r: (r.get(key) is None, r.get(key) if isinstance(r.get(key), (int, float)) else str(r.get(key) or "")), reverse=desc)
+    if columns == "all":
+        cols = None
+    elif columns:
+        cols = [c.strip() for c in columns.split(",") if c.strip()]
+    elif output in (Format.table,):
+        cols = DEFAULT_COLUMNS.get(k, BASE_COLUMNS)
+    else:
+        cols = None  # machine formats: every field, the base ones first
+    render(rows, output, cols)
+
+
+def show(
+    kind: Annotated[str, typer.Argument(help="Resource kind (singular or plural).")],
+    id: Annotated[str, typer.Argument(help="Resource id (or a unique name).")],  # noqa: A002
+    provider: ProviderOpt = None,
+    store: StoreOpt = None,
+    output: OutputOpt = Format.yaml,
+) -> None:
+    """Show every field of one resource from the local store.
+
+    Example:  cloudctl show server 4d3c2b1a-0000-4000-8000-000000000001
+    """
+    from cloudctl.cli.render import render
+    from cloudctl.errors import UsageError
+
+    k = _kind(kind)
+    provs = set(provider or ())
+    with _open(store) as st:
+        found = [r for r in st.resources(k) if (r.id == id or r.name == id) and (not provs or r.provider in provs)]
+    if not found:
+        raise UsageError(f"no {k} with id or name {id!r} in the store", hint=f"list them with `cloudctl ls {k}`; run `cloudctl sync` to refresh")
+    if len(found) > 1 and not any(r.id == id for r in found):
+        raise UsageError(f"{len(found)} {k}s are named {id!r}", hint="give the id instead, or add --provider")
+    exact = [r for r in found if r.id == id] or found
+    if output is Format.table:
+        render([{"field": f, "value": v} for f, v in exact[0].flat().items()], output, ["field", "value"])
+    else:
+        render([r.flat() for r in exact], output)
+
+
+def diff(
+    from_: Annotated[Optional[int], typer.Option("--from", help="Older snapshot id (default: the one before --to).")] = None,
+    to: Annotated[Optional[int], typer.Option("--to", help="Newer snapshot id (default: the latest).")] = None,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything changed (drift).")] = False,
+    store: StoreOpt = None,
+    output: OutputOpt = Format.table,
+) -> int:
+    """What was added, removed or changed (field by field) between two snapshots.
+
+    Example:  cloudctl diff --exit-code
+    """
+    from cloudctl.cli.output import note
+    from cloudctl.cli.render import render
+    from cloudctl.errors import ExitCode
+    from cloudctl.i18n import t
+    from cloudctl.store import diff as compute, resolve_pair
+
+    with _open(store) as st:
+        a, b = resolve_pair(st, from_, to)
+        changes = compute(st, a, b)
+    if output is Format.table:
+        rows = [{**c.flat(), "fields": ", ".join(f"{k}: {x!r} → {y!r}" for k, (x, y) in c.fields.items())} for c in changes]
+    else:
+        rows = [c.flat() for c in changes]
+    render(rows, output, ["change", "provider", "kind", "id", "name", "fields"], title=t("cloud.diff.title", a=a, b=b))
+    note(t("cloud.diff.summary", added=sum(c.change == "added" for c in changes), removed=sum(c.change == "removed" for c in changes),
+           changed=sum(c.change == "changed" for c in changes)))
+    return ExitCode.PROBLEMS if exit_code and changes else ExitCode.OK
+
+
+def snapshots(store: StoreOpt = None, output: OutputOpt = Format.table) -> None:
+    """List the snapshots in the local store and each provider's freshness.
+
+    Example:  cloudctl snapshots -o json
+    """
+    from cloudctl.cli.render import render
+
+    with _open(store) as st:
+        rows = [{"id": s.id, "started": s.started, "finished": s.finished, "status": s.status,
+                 "providers": ", ".join(f"{p}={v}" for p, v in s.providers.items()),
+                 "resources": sum(sum(c.values()) for c in s.counts.values()),
+                 "errors": "; ".join(f"{p}: {e}" for p, e in s.errors.items())} for s in st.snapshots()]
+    render(rows, output, ["id", "started", "finished", "status", "providers", "resources", "errors"])
+
+
+def export(
+    format: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",  # noqa: A002
+    kind: Annotated[Optional[str], typer.Option("--kind", help="Only this kind.")] = None,
+    snapshot: Annotated[Optional[int], typer.Option("--snapshot", help="Export this snapshot instead of the latest data.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Export resources from the local store as JSON Lines or CSV on stdout.
+
+    Example:  cloudctl export --format jsonl > resources.jsonl
+    """
+    import csv
+    import json
+
+    from cloudctl.errors import UsageError
+    from cloudctl.model import Resource
+
+    if format not in ("jsonl", "csv"):
+        raise UsageError(f"--format {format!r}: use jsonl or csv")
+    k = _kind(kind) if kind else None
+    fields = [f for f in Resource.__slots__ if f != "extra"] + ["extra"]  # type: ignore[attr-defined]
+    out = sys.stdout
+    with _open(store) as st:
+        if format == "csv":
+            w = csv.writer(out, lineterminator="\n")
+            w.writerow(fields)
+        for r in st.resources(k, snapshot=snapshot):
+            if format == "jsonl":
+                out.write(json.dumps(r.flat(), ensure_ascii=False, default=str) + "\n")
+            else:
+                w.writerow([json.dumps(r.extra, ensure_ascii=False, default=str) if f == "extra" else getattr(r, f) for f in fields])
+
+
+def capacity(provider: ProviderOpt = None, store: StoreOpt = None, output: OutputOpt = Format.table) -> None:
+    """Per provider and project: vCPU / RAM / disk allocated vs quota vs physical capacity.
+
+    The ``*`` row of each provider compares all allocations with the hosts' capacity
+    (utilization ratio; the plan asks to raise it).
+
+    Example:  cloudctl capacity -o json
+    """
+    from cloudctl.capacity import capacity_rows
+    from cloudctl.cli.render import render
+
+    with _open(store) as st:
+        rows = capacity_rows(st)
+    if provider:
+        rows = [r for r in rows if r["provider"] in provider]
+    render(rows, output, ["provider", "project", "vcpus", "vcpus_quota", "vcpus_capacity", "vcpus_utilization", "ram_mb", "ram_mb_quota",
+                          "ram_mb_capacity", "ram_mb_utilization", "disk_gb", "disk_gb_quota", "disk_gb_capacity", "disk_gb_utilization"])
