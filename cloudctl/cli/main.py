@@ -38,6 +38,13 @@ GROUPS: dict[str, tuple[str, str]] = {
 COMMANDS: dict[str, str] = {
     # name: "module:function"
     "demo": "cloudctl.cli.demo_cmd:demo",
+    "sync": "cloudctl.cli.cloud_cmd:sync",
+    "ls": "cloudctl.cli.cloud_cmd:ls",
+    "show": "cloudctl.cli.cloud_cmd:show",
+    "diff": "cloudctl.cli.cloud_cmd:diff",
+    "snapshots": "cloudctl.cli.cloud_cmd:snapshots",
+    "export": "cloudctl.cli.cloud_cmd:export",
+    "capacity": "cloudctl.cli.cloud_cmd:capacity",
 }
 
 
