@@ -53,6 +53,11 @@ class ProfileBase(Strict):
     def _timeout(cls, v: Any) -> float:
         return parse_duration(v)
 
+    @field_validator("version", mode="before", check_fields=False)
+    @classmethod
+    def _version(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v  # YAML reads `version: 3` as an int
+
 
 class V2cProfile(ProfileBase):
     """SNMPv2c: a community string, given as a secret reference."""

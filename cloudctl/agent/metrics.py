@@ -88,7 +88,7 @@ class AggregateCollector(Collector):
         g = GaugeMetricFamily
         cov = g("egov_coverage_ratio", "Share of sites with at least one node up (level village = plan indicator 5)", labels=["level", "county"])
         conn = g("egov_sites_connected", "Sites with at least one node up", labels=["level", "county"])
-        total = g("egov_sites_total", "Sites in the inventory counted by this agent", labels=["level", "county"])
+        total = g("egov_sites", "Sites in the inventory counted by this agent (not egov_sites_total: promtool reserves _total for counters)", labels=["level", "county"])
         for (level, county), ratio in sorted(agg.sites.items()):
             conn.add_metric([level, county], ratio.num)
             total.add_metric([level, county], ratio.den)

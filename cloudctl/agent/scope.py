@@ -1,7 +1,7 @@
 """What one agent is responsible for: its nodes and the sites it counts in coverage.
 
 An agent's scope is the inventory filtered by ``counties`` and cut by ``shard``. Nodes are
-sharded on their id. Sites are counted (in ``egov_sites_total`` / ``egov_sites_connected``)
+sharded on their id. Sites are counted (in ``egov_sites`` / ``egov_sites_connected``)
 by exactly one shard — the owner of the site's lowest node id, or of the site id when it has
 no node — so sums over shards are exact for totals, and exact for connections whenever a site's
 nodes sit in one shard (always for villages, which have one access node; always with the

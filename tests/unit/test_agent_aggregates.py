@@ -40,12 +40,12 @@ def test_coverage_counts_a_site_connected_when_any_node_is_up(agent, level, coun
     connected, total = EXPECTED_SITES[(level, county)]
     reg = agent.registry
     assert value(reg, "egov_sites_connected", level=level, county=county) == connected
-    assert value(reg, "egov_sites_total", level=level, county=county) == total
+    assert value(reg, "egov_sites", level=level, county=county) == total
     assert value(reg, "egov_coverage_ratio", level=level, county=county) == pytest.approx(connected / total)
 
 
 def test_city_sites_are_not_counted_in_coverage(agent):
-    assert value(agent.registry, "egov_sites_total", level="city", county="all") is None
+    assert value(agent.registry, "egov_sites", level="city", county="all") is None
 
 
 def test_ipv6_ratio_is_enabled_nodes_over_nodes_up(agent):
