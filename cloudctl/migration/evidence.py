@@ -1,0 +1,88 @@
+"""Cloud evidence for systems: which servers in the store carry a system's ``system-id`` tag.
+
+The store is a collaborator passed in (anything with ``resources(kind=...)`` yielding
+:class:`cloudctl.model.Resource`); without one, the inventory alone decides.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from cloudctl.inventory.loader import Inventory
+from cloudctl.inventory.schema import System
+from cloudctl.model import Resource
+
+# A server in one of these states no longer counts as the system running on the cloud.
+_GONE = frozenset({"deleted", "error"})
+# The configured provider name of the domestic 信创 cloud.
+XINCHUANG_PROVIDER = "xinchuang"
+
+
+class ResourceSource(Protocol):
+    def resources(self, kind: str | None = None) -> object: ...
+
+
+@dataclass
+class Evidence:
+    """Servers per tagged system id, and servers whose tag names no known system."""
+
+    servers: dict[str, list[Resource]] = field(default_factory=lambda: defaultdict(list))
+    untagged: int = 0
+
+    def providers(self, system_id: str) -> set[str]:
+        return {r.provider for r in self.servers.get(system_id, ())}
+
+    def has_vm(self, system_id: str) -> bool:
+        return bool(self.servers.get(system_id))
+
+
+def collect(store: ResourceSource | None) -> Evidence | None:
+    """Index the store's live servers by their ``system-id`` tag; None without a store."""
+    if store is None:
+        return None
+    ev = Evidence()
+    for r in store.resources(kind="server"):  # type: ignore[attr-defined]
+        if r.status in _GONE:
+            continue
+        if r.system:
+            ev.servers[r.system].append(r)
+        else:
+            ev.untagged += 1
+    return ev
+
+
+def on_cloud(system: System, ev: Evidence | None) -> bool:
+    """Is the system running on a cloud? With evidence: it has a live server; else the inventory says so."""
+    if ev is not None:
+        return ev.has_vm(system.id)
+    return system.deployment == "cloud"
+
+
+def on_xinchuang(system: System, ev: Evidence | None) -> bool:
+    """Does the system run on the domestic 信创 stack (flag in the inventory, or a server on the 信创 cloud)?"""
+    if system.xinchuang:
+        return True
+    if ev is not None:
+        return XINCHUANG_PROVIDER in ev.providers(system.id)
+    return system.provider == XINCHUANG_PROVIDER
+
+
+def actual_provider(system: System, ev: Evidence | None) -> str | None:
+    """Where the system runs now: the provider of its servers (sorted, joined) or the inventory's."""
+    if ev is not None:
+        provs = sorted(ev.providers(system.id))
+        return ",".join(provs) if provs else None
+    return system.provider if system.deployment == "cloud" else None
+
+
+def planned_provider(system: System) -> str | None:
+    m = system.migration
+    if m is not None and m.target_provider:
+        return m.target_provider
+    return system.provider
+
+
+def systems(inv: Inventory) -> list[System]:
+    return list(inv.systems.values())

@@ -1,0 +1,87 @@
+"""The plan's migration indicators (规划指标) as ratios with targets and deadlines.
+
+Definitions (docs/migration.md explains them with the plan's text):
+
+- ``cloud_migration_rate``: non-classified (非涉密), non-retired systems on a cloud / all
+  non-classified, non-retired systems. Target 100 % by the end of the plan (2025-12-31):
+  "加快推进各级各部门非涉密政务信息系统向政务云平台迁移".
+- ``xinchuang_rate``: cloud deployments on the domestic 信创 stack / all cloud deployments.
+  Target 80 % by 2025-12-31 (indicator 7: 国产化政务云平台部署率达80%).
+- ``new_on_cloud_rate``: non-classified, non-retired systems that went live on or after
+  2023-01-01 and are on a cloud / all such systems. Target 100 % ("推进新建系统全部上云").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from cloudctl.inventory.loader import Inventory
+from cloudctl.migration import evidence
+
+PLAN_END = dt.date(2025, 12, 31)
+NEW_SYSTEM_SINCE = dt.date(2023, 1, 1)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    title_zh: str
+    title_en: str
+    numerator: int
+    denominator: int
+    value: float | None  # None when the denominator is 0
+    target: float
+    deadline: dt.date
+    gap: float | None  # target - value
+    met: bool | None
+    source: str  # "inventory" | "store"
+    days_left: int | None = None  # days from ``today`` to the deadline (negative: overdue)
+
+    def row(self) -> dict:
+        return {
+            "id": self.id, "title_zh": self.title_zh, "title_en": self.title_en,
+            "numerator": self.numerator, "denominator": self.denominator,
+            "value": None if self.value is None else round(self.value, 4),
+            "target": self.target, "deadline": self.deadline,
+            "gap": None if self.gap is None else round(self.gap, 4),
+            "met": self.met, "source": self.source, "days_left": self.days_left,
+        }
+
+
+def _kpi(kid: str, zh: str, en: str, num: int, den: int, target: float, source: str, today: dt.date | None) -> Kpi:
+    value = num / den if den else None
+    return Kpi(
+        id=kid, title_zh=zh, title_en=en, numerator=num, denominator=den, value=value,
+        target=target, deadline=PLAN_END,
+        gap=None if value is None else target - value,
+        met=None if value is None else value >= target,
+        source=source,
+        days_left=None if today is None else (PLAN_END - today).days,
+    )
+
+
+def kpis(inv: Inventory, store: object | None = None, today: dt.date | None = None) -> list[Kpi]:
+    """The three migration KPIs, from cloud evidence when ``store`` is given, else from the inventory."""
+    ev = evidence.collect(store)
+    source = "store" if ev is not None else "inventory"
+    live = [s for s in inv.systems.values() if not _retired(s)]
+    open_ = [s for s in live if not s.classified]
+    on_cloud = [s for s in open_ if evidence.on_cloud(s, ev)]
+    deployed = [s for s in live if evidence.on_cloud(s, ev)]
+    xc = [s for s in deployed if evidence.on_xinchuang(s, ev)]
+    new = [s for s in open_ if s.go_live >= NEW_SYSTEM_SINCE]
+    new_cloud = [s for s in new if evidence.on_cloud(s, ev)]
+    return [
+        _kpi("cloud_migration_rate", "非涉密系统上云率", "Non-classified systems on the cloud",
+             len(on_cloud), len(open_), 1.0, source, today),
+        _kpi("xinchuang_rate", "国产化(信创)政务云平台部署率", "Cloud deployments on the 信创 platform",
+             len(xc), len(deployed), 0.80, source, today),
+        _kpi("new_on_cloud_rate", "新建系统上云率", "New systems (go-live since 2023-01-01) on the cloud",
+             len(new_cloud), len(new), 1.0, source, today),
+    ]
+
+
+def _retired(system) -> bool:  # noqa: ANN001
+    m = system.migration
+    return m is not None and m.state == "retired"

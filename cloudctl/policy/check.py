@@ -1,0 +1,179 @@
+"""``run_check``: evaluate policies on the inventory (and store, and repo config files); apply waivers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cloudctl.errors import Location
+from cloudctl.inventory.loader import Inventory
+from cloudctl.model import KINDS as CLOUD_KINDS
+from cloudctl.policy import compile as comp
+from cloudctl.policy import repo_files
+from cloudctl.policy.loader import LoadedPolicy, LoadedWaiver, PolicySet, display, load_policies
+from cloudctl.policy.model import SEVERITIES
+from cloudctl.policy.records import Sources
+
+DISCOVER = "discover"  # config_files default: look for them next to the inventory (its parent dir)
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy_id: str
+    severity: str
+    title_zh: str
+    title_en: str
+    kind: str  # the resource kind of the record (system, node, ..., kpi)
+    record_id: str
+    location: Location
+    message: str
+    waived: bool = False
+    waiver: str = ""  # "reason (approver, until YYYY-MM-DD)" when waived
+
+
+@dataclass(frozen=True)
+class Skipped:
+    policy_id: str
+    reason: str  # "effective from YYYY-MM-DD" | "needs a store"
+
+
+@dataclass
+class CheckResult:
+    policies: list[LoadedPolicy]
+    violations: list[Violation] = field(default_factory=list)
+    expired_waivers: list[LoadedWaiver] = field(default_factory=list)
+    unused_waivers: list[LoadedWaiver] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    evaluated: dict[str, int] = field(default_factory=dict)  # policy id -> records looked at
+    today: dt.date = field(default_factory=dt.date.today)
+
+    def by_severity(self) -> dict[str, int]:
+        """Unwaived violations per severity (every severity present, most severe first)."""
+        c = Counter(v.severity for v in self.violations if not v.waived)
+        return {s: c.get(s, 0) for s in SEVERITIES}
+
+    def exit_code(self, fail_on: str = "low") -> int:
+        """1 when an unwaived violation at or above ``fail_on`` exists, else 0."""
+        if fail_on not in SEVERITIES:
+            raise ValueError(f"unknown severity {fail_on!r}")
+        limit = SEVERITIES.index(fail_on)
+        return int(any(not v.waived and SEVERITIES.index(v.severity) <= limit for v in self.violations))
+
+
+def _kpi(lp: LoadedPolicy, src: Sources) -> tuple[int, list[Violation]]:
+    p = lp.policy
+    assert p.ratio is not None and p.target is not None
+    ratio = p.ratio
+    names = comp.used_fields(ratio.denominator) | comp.used_fields(ratio.numerator)
+    rows = src.build(ratio.of, names).rows
+    den = comp.predicate(ratio.denominator, ratio.of)(rows)
+    num = comp.predicate(ratio.numerator, ratio.of)(den)
+    if not den:
+        return 0, []
+    value = len(num) / len(den)
+    if value >= p.target:
+        return 1, []
+    msg = (f"{p.id}: {value:.1%} ({len(num)}/{len(den)} {ratio.of}s) is below the target {p.target:.0%}"
+           f" (gap {p.target - value:.1%})")
+    return 1, [Violation(p.id, p.severity, p.title.zh, p.title.en, "kpi", p.id, lp.target_location, msg)]
+
+
+def _evaluate(policies: list[LoadedPolicy], src: Sources) -> tuple[list[Violation], dict[str, int]]:
+    by_kind: dict[str, list[LoadedPolicy]] = defaultdict(list)
+    out: list[Violation] = []
+    counted: dict[str, int] = {}
+    for lp in policies:
+        if lp.policy.resource == "kpi":
+            counted[lp.id], found = _kpi(lp, src)
+            out += found
+        else:
+            by_kind[lp.policy.resource].append(lp)
+    for kind, group in by_kind.items():
+        names = set().union(*(comp.used_fields(lp.policy.filters) for lp in group))
+        table = src.build(kind, names)
+        for lp in group:
+            p = lp.policy
+            counted[p.id] = len(table.rows)
+            for r in comp.predicate(p.filters, kind)(table.rows):
+                rid = r["id"]
+                name = table.name(rid)
+                label = f"{kind} {rid}" + (f" ({name})" if name and name != rid else "")
+                facts = ", ".join(f"{f}={_show(r[f])}" for f in sorted(comp.used_fields(p.filters)) if f != "id")
+                msg = f"{label}: {p.title.en}" + (f" — has {facts}" if facts else "")
+                out.append(Violation(p.id, p.severity, p.title.zh, p.title.en, kind, rid, table.locate(rid), msg))
+    return out, counted
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _apply_waivers(violations: list[Violation], waivers: list[LoadedWaiver], today: dt.date, result: CheckResult) -> list[Violation]:
+    active: dict[tuple[str, str], LoadedWaiver] = {}
+    for lw in waivers:
+        w = lw.waiver
+        if w.expires < today:
+            result.expired_waivers.append(lw)
+            continue
+        for rid in w.records:
+            active.setdefault((w.policy, rid), lw)
+    used: set[int] = set()
+    out = []
+    for v in violations:
+        lw = active.get((v.policy_id, v.record_id))
+        if lw is None:
+            out.append(v)
+            continue
+        used.add(id(lw))
+        w = lw.waiver
+        out.append(Violation(**{**v.__dict__, "waived": True, "waiver": f"{w.reason} ({w.approver}, until {w.expires})"}))
+    result.unused_waivers = [lw for lw in waivers if id(lw) not in used and lw not in result.expired_waivers]
+    return out
+
+
+def run_check(
+    paths: list[Path],
+    inv: Inventory,
+    store: Any = None,
+    *,
+    today: dt.date | None = None,
+    config_files: list[Path] | str = DISCOVER,
+    policies: PolicySet | None = None,
+) -> CheckResult:
+    """Load the policies in ``paths`` and evaluate them.
+
+    ``store``: anything with ``resources(kind=...)`` (cloud evidence; policies on cloud kinds are
+    skipped without it). ``config_files``: the repository's config files that the SNMP and secret
+    policies read; by default those matching ``repo_files.DEFAULT_GLOBS`` in the inventory's
+    parent directory (the repository root). ``today`` decides effective dates and waiver expiry.
+    Raises ``PolicyFileError`` (invalid policy files) or ``ConfigError`` (unreadable config files).
+    """
+    today = today or dt.date.today()
+    pset = policies or load_policies(paths)
+    result = CheckResult(pset.policies, today=today)
+    runnable = []
+    for lp in pset.policies:
+        p = lp.policy
+        if p.effective and today < p.effective:
+            result.skipped.append(Skipped(p.id, f"effective from {p.effective}"))
+        elif p.resource in CLOUD_KINDS and store is None:
+            result.skipped.append(Skipped(p.id, "needs a store"))
+        else:
+            runnable.append(lp)
+    repo = None
+    if any(lp.policy.resource in ("node", "secret") for lp in runnable):
+        files = repo_files.discover(inv.root.resolve().parent) if config_files == DISCOVER else list(config_files)
+        repo = repo_files.read(files, {f: display(f) for f in files})
+    violations, result.evaluated = _evaluate(runnable, Sources(inv, store, repo))
+    result.violations = _apply_waivers(violations, pset.waivers, today, result)
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    result.violations.sort(key=lambda v: (order[v.severity], v.policy_id, v.location, v.record_id))
+    return result
+
