@@ -40,6 +40,7 @@ GROUPS: dict[str, tuple[str, str]] = {
 COMMANDS: dict[str, str] = {
     # name: "module:function"
     "demo": "cloudctl.cli.demo_cmd:demo",
+    "report": "cloudctl.cli.report_cmd:report",
     "sync": "cloudctl.cli.cloud_cmd:sync",
     "ls": "cloudctl.cli.cloud_cmd:ls",
     "show": "cloudctl.cli.cloud_cmd:show",

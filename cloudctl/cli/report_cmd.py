@@ -1,0 +1,174 @@
+"""``cloudctl report``: the plan's indicators in the terminal, as JSON, or as one HTML file."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from cloudctl.cli.options import InventoryOpt, StoreOpt
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudctl.report.model import Report
+
+
+class ReportFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+
+
+class Lang(str, enum.Enum):
+    zh = "zh"
+    en = "en"
+
+
+def report(
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write the report as one self-contained HTML file.", show_default=False)] = None,
+    lang: Annotated[Optional[Lang], typer.Option("--lang", help="Language of the report: zh or en (default: --lang before the command, config, locale).", show_default=False)] = None,
+    prometheus: Annotated[Optional[str], typer.Option("--prometheus", help="Prometheus server scraping the agents (adds trends), e.g. http://127.0.0.1:9090.", show_default=False)] = None,
+    metrics: Annotated[Optional[str], typer.Option("--metrics", help="An agent's /metrics URL, or a file saved from it.", show_default=False)] = None,
+    store: StoreOpt = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Use the inventory only, not the cloud snapshots.")] = False,
+    policies: Annotated[Optional[list[Path]], typer.Option("--policies", help="Policy files or directories to count violations from (default: ./policies next to the inventory).", show_default=False)] = None,
+    inventory: InventoryOpt = None,
+    output: Annotated[ReportFormat, typer.Option("--output", "-o", help="Output format: table or json.", case_sensitive=False)] = ReportFormat.table,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many entries each problem list shows.")] = 10,
+) -> None:
+    """The plan's indicators: village access, IPv6, gigabit backbone, 上云率, 信创 rate, waves, the 13 counties, top problems.
+
+    Sources: the inventory, the cloud snapshots (unless --no-store) and the agents, read from
+    their /metrics (--metrics) or from Prometheus (--prometheus). Without agent data the
+    village rate counts villages with a planned node. -o json prints the same numbers for
+    scripts; --html writes a printable page (Chinese by default under a zh locale).
+
+    Example:  cloudctl report --metrics http://127.0.0.1:9877/metrics --html out/report.html
+    """
+    from cloudctl import i18n
+    from cloudctl.cli import render
+    from cloudctl.cli.options import inventory_dir
+    from cloudctl.cli.output import note
+    from cloudctl.errors import UsageError
+    from cloudctl.i18n import t
+    from cloudctl.inventory import load_inventory
+    from cloudctl.report import build_report, load_metrics, query_prometheus
+    from cloudctl.report.html import write_html
+
+    if metrics and prometheus:
+        raise UsageError(t("report.err.metrics_and_prometheus"), hint=t("report.hint.metrics_and_prometheus"))
+    language = lang.value if lang else i18n.language()
+    root = inventory_dir(inventory)
+    inv = load_inventory(root)
+    observations = None
+    if metrics:
+        observations = load_metrics(metrics)
+    elif prometheus:
+        observations = query_prometheus(prometheus)
+    policy_paths = policies if policies else _default_policies(root)
+    st = None if no_store else _open_store(store, note)
+    try:
+        rep = build_report(inv, observations=observations, store=st, policy_paths=policy_paths, top=top)
+    finally:
+        if st is not None:
+            st.close()
+    if output is ReportFormat.json:
+        render.write_json(rep.to_dict())
+    else:
+        _print(rep, language)
+    if html is not None:
+        path = write_html(rep, html, language)
+        note(t("report.written", language, path=path))
+
+
+def _default_policies(inventory_root: Path) -> list[Path] | None:
+    candidate = inventory_root.resolve().parent / "policies"
+    return [candidate] if candidate.is_dir() else None
+
+
+def _open_store(explicit: Path | None, note: Any) -> Any:
+    """The store the user named (must exist), else the configured one if it exists, else None."""
+    from cloudctl.cli.options import store_path
+    from cloudctl.i18n import t
+    from cloudctl.store import Store
+
+    if explicit is not None:
+        return Store.open(explicit)
+    path = store_path(None)
+    if not Path(path).exists():
+        note(t("report.store_missing", path=path))
+        return None
+    return Store.open(path)
+
+
+def _print(rep: "Report", lang: str) -> None:
+    """The report for a terminal: indicators, counties, waves and problems as Rich tables."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from cloudctl.cli.console import stdout_console
+    from cloudctl.i18n import t
+    from cloudctl.report import text
+
+    console = stdout_console()
+    console.print(f"[bold]{t('report.title', lang)}[/bold]  {rep.today.isoformat()}")
+
+    ind = Table(title=t("report.section.indicators", lang), title_justify="left", header_style="bold")
+    for key in ("indicator", "value", "count", "target", "deadline", "gap", "source"):
+        ind.add_column(t(f"report.col.{key}", lang), overflow="fold")
+    for i in rep.indicators:
+        ref = text.plan_ref(i, lang)
+        style = "green" if i.met else ("dim" if i.met is None else "red")
+        ind.add_row(
+            escape(text.title(i, lang) + (f" ({ref})" if ref else "")),
+            f"[{style}]{text.pct(i.value)}[/{style}]",
+            text.count(i.numerator, i.denominator),
+            text.pct(i.target, 0),
+            text.deadline(i, rep.today, lang),
+            text.gap(i, lang),
+            text.source(i.source, lang),
+        )
+    console.print(ind)
+
+    counties = Table(title=t("report.section.counties", lang), title_justify="left", header_style="bold")
+    for key in ("name", "villages", "nodes_up", "ipv6", "uplink", "systems"):
+        counties.add_column(t(f"report.county.{key}", lang), justify="left" if key == "name" else "right")
+    for c in rep.counties:
+        counties.add_row(
+            c.name,
+            f"{c.villages_connected}/{c.villages} ({text.pct(c.coverage, 0)})",
+            "—" if c.nodes_up is None else f"{c.nodes_up}/{c.nodes}",
+            "—" if c.ipv6_nodes is None else f"{c.ipv6_nodes}/{c.nodes} ({text.pct(c.ipv6_ratio, 0)})",
+            text.mbps(c.core_uplink_mbps) if c.gigabit is not False else f"[red]{text.mbps(c.core_uplink_mbps)}[/red]",
+            f"{c.systems_on_cloud}/{c.systems}" if c.systems else "—",
+        )
+    console.print(counties)
+
+    if rep.waves:
+        waves = Table(title=t("report.section.waves", lang), title_justify="left", header_style="bold")
+        for key in ("name", "period", "status", "total", "migrated", "in_progress", "remaining"):
+            waves.add_column(t(f"report.wave.{key}", lang))
+        for w in rep.waves:
+            waves.add_row(w.name, f"{w.start}–{w.end}", t(f"report.wave.{w.status}", lang), str(w.total), str(w.migrated), str(w.in_progress), str(w.remaining))
+        console.print(waves)
+
+    p = rep.problems
+    console.print(f"[bold]{t('report.section.problems', lang)}[/bold]")
+    if p.nodes_down_total is None:
+        console.print(f"  {t('report.problems.nodes_down_unknown', lang)}")
+    else:
+        console.print(f"  [bold]{t('report.problems.nodes_down', lang, total=p.nodes_down_total)}[/bold]")
+        for d in p.nodes_down:
+            console.print(f"    {d.node} ({d.county}): {text.down_for(d.down_seconds, lang)}", markup=False)
+    console.print(f"  [bold]{t('report.problems.villages', lang, total=p.villages_unconnected_total)}[/bold]")
+    for v in p.villages_unconnected:
+        console.print(f"    {v.county} {v.township} {v.name}: {t('report.reason.' + v.reason, lang)}", markup=False)
+    console.print(f"  [bold]{t('report.problems.violations', lang)}[/bold]")
+    if p.violations_by_severity is None:
+        console.print(f"    {t('report.problems.violations_not_run', lang)}")
+    else:
+        console.print("    " + ", ".join(f"{t('report.severity.' + s, lang)} {n}" for s, n in p.violations_by_severity.items()))
+        for v in p.violations:
+            console.print(f"    [{v.severity}] {v.policy_id} {v.record_id}: {v.title_zh if lang == 'zh' else v.title_en} ({v.location})", markup=False)
+    for n in rep.notes:
+        console.print(f"[dim]{t(n, lang)}[/dim]")

@@ -1,0 +1,97 @@
+"""Gather the plan's indicators into a :class:`Report` from the inputs the caller passes in.
+
+Inputs: the inventory (always); optionally the agents' observations (``/metrics`` text or the
+Prometheus API, see ``observe.py``), the store of cloud snapshots, and the policy files. Nothing
+here reads a config, prints or picks a default path — the CLI and the demo decide those.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from cloudctl.inventory import Inventory
+from cloudctl.report import systems
+from cloudctl.report.model import Problems, ProviderRow, Report, TrendPoint
+from cloudctl.report.network import Network
+from cloudctl.report.observe import Observations
+
+
+def _clouds(store: Any) -> list[ProviderRow]:
+    status = {s["provider"]: s for s in store.provider_status()}
+    servers: Counter = Counter()
+    arm: Counter = Counter()
+    for r in store.resources(kind="server"):
+        servers[r.provider] += 1
+        arm[r.provider] += r.arch == "aarch64"
+    return [
+        ProviderRow(p, servers[p], arm[p], bool(status.get(p, {}).get("stale")), status.get(p, {}).get("last_sync"))
+        for p in sorted(set(servers) | set(status))
+    ]
+
+
+def build_report(
+    inv: Inventory,
+    *,
+    observations: Observations | None = None,
+    store: Any = None,
+    policy_paths: list[Path] | None = None,
+    now: dt.datetime | None = None,
+    top: int = 10,
+) -> Report:
+    """The report for ``now`` (default: the current time, UTC). ``top`` bounds the problem lists."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    today = now.date()
+    net = Network(inv, observations)
+    indicators = [net.village_access(), net.ipv6_share(), net.backbone_gigabit(), *systems.system_kpis(inv, store, today)]
+
+    notes: list[str] = []
+    sources = {"inventory": str(inv.root)}
+    if observations is None:
+        notes.append("report.note.no_metrics")
+    else:
+        sources[observations.source] = observations.origin
+        seen = sum(1 for n in inv.nodes if n in observations.nodes)
+        if seen < len(inv.nodes):
+            notes.append("report.note.partial_metrics")
+        sources["nodes_observed"] = f"{seen}/{len(inv.nodes)}"
+    if store is not None:
+        sources["store"] = str(getattr(store, "path", "store"))
+
+    down = net.nodes_down(now)
+    gaps = net.villages_unconnected()
+    problems = Problems(
+        nodes_down_total=None if observations is None else len(down),
+        nodes_down=down[:top],
+        villages_unconnected_total=len(gaps),
+        villages_unconnected=gaps[:top],
+    )
+    if policy_paths is not None:
+        found = systems.violations(policy_paths, inv, store, today)
+        if found is None:
+            notes.append("report.note.no_policy")
+        else:
+            sources["policies"] = ", ".join(str(p) for p in policy_paths)
+            counts = Counter(v.severity for v in found)
+            problems.violations_by_severity = {s: counts[s] for s in systems.SEVERITIES}
+            problems.violations = found[:top]
+
+    trends = {}
+    if observations is not None:
+        for key, points in observations.trends.items():
+            trends[key] = [TrendPoint(dt.datetime.fromtimestamp(ts, dt.timezone.utc), v) for ts, v in points]
+
+    return Report(
+        generated_at=now,
+        today=today,
+        sources=sources,
+        indicators=indicators,
+        counties=net.county_rows(systems.county_systems(inv)),
+        waves=systems.waves(inv, store),
+        problems=problems,
+        trends=trends,
+        clouds=_clouds(store) if store is not None else [],
+        notes=notes,
+    )

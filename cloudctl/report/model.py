@@ -1,0 +1,175 @@
+"""The report's numbers as plain dataclasses: what ``-o json``, the terminal and the HTML all show.
+
+Ratios are fractions in 0..1; ``None`` means "no data" (for example IPv6 without agent metrics),
+never zero. Text is not stored here: titles and labels come from the message catalog
+(``cloudctl/i18n/catalog_report.py``) when a renderer shows a field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Where a number came from (catalog key ``report.source.<name>``).
+SOURCES = ("metrics", "prometheus", "inventory", "inventory_planned", "migration", "store", "none")
+
+
+@dataclass
+class Indicator:
+    """One plan indicator: value against target and deadline.
+
+    ``gap`` is ``target - value`` when the target is not met (the shortfall, in the ratio's
+    units), 0 when met, None without data.
+    """
+
+    id: str
+    numerator: int | None
+    denominator: int | None
+    value: float | None
+    target: float
+    deadline: dt.date | None
+    source: str
+    plan_ref: int | None = None  # the plan's indicator number (指标N), when it has one
+    # Titles for indicators defined elsewhere (cloudctl.migration); the report's own come from
+    # the catalog key ``report.ind.<id>``.
+    title_zh: str | None = None
+    title_en: str | None = None
+    gap: float | None = None
+    met: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.value is None:
+            self.gap = self.met = None
+        else:
+            self.met = self.value >= self.target - 1e-12
+            self.gap = 0.0 if self.met else round(self.target - self.value, 6)
+
+
+@dataclass
+class CountyRow:
+    """One of the 13 county-level areas (县/市/区)."""
+
+    county: str
+    name: str
+    villages: int
+    villages_connected: int
+    coverage: float | None
+    nodes: int
+    nodes_up: int | None  # None without observations
+    ipv6_nodes: int | None
+    ipv6_ratio: float | None
+    core_uplink_mbps: int | None  # the slowest core node's uplink (observed, else expected)
+    gigabit: bool | None
+    systems: int  # non-classified, not retired county systems
+    systems_on_cloud: int
+    migration_ratio: float | None
+
+
+@dataclass
+class WaveRow:
+    """Progress of one migration wave (迁移批次)."""
+
+    id: str
+    name: str
+    start: dt.date
+    end: dt.date
+    status: str
+    total: int
+    migrated: int
+    in_progress: int
+    remaining: int
+
+
+@dataclass
+class NodeDown:
+    node: str
+    site: str
+    county: str  # county name
+    role: str
+    last_success: dt.datetime | None  # None: never answered
+    down_seconds: float | None  # None: never answered
+
+
+@dataclass
+class VillageGap:
+    """A village (行政村) not on the extranet, and why (``no_node`` or ``node_down``)."""
+
+    village: str
+    name: str
+    township: str
+    county: str
+    reason: str
+
+
+@dataclass
+class Violation:
+    policy_id: str
+    severity: str
+    title_zh: str
+    title_en: str
+    record_id: str
+    location: str
+    message: str
+
+
+@dataclass
+class Problems:
+    """The top problems: what a manager asks about first."""
+
+    nodes_down_total: int | None = None  # None: no observations
+    nodes_down: list[NodeDown] = field(default_factory=list)
+    villages_unconnected_total: int = 0
+    villages_unconnected: list[VillageGap] = field(default_factory=list)
+    violations_by_severity: dict[str, int] | None = None  # None: policy check not run
+    violations: list[Violation] = field(default_factory=list)
+
+
+@dataclass
+class TrendPoint:
+    at: dt.datetime
+    value: float
+
+
+@dataclass
+class ProviderRow:
+    """Cloud resources seen in the store, per provider."""
+
+    provider: str
+    servers: int
+    aarch64: int
+    stale: bool
+    synced_at: str | None
+
+
+@dataclass
+class Report:
+    generated_at: dt.datetime
+    today: dt.date
+    sources: dict[str, str]  # what was read: inventory, metrics/prometheus, store, policies
+    indicators: list[Indicator]
+    counties: list[CountyRow]
+    waves: list[WaveRow]
+    problems: Problems
+    trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
+    clouds: list[ProviderRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # catalog keys of caveats (e.g. report.note.no_metrics)
+
+    def indicator(self, ident: str) -> Indicator:
+        return next(i for i in self.indicators if i.id == ident)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``-o json`` (dates as ISO strings)."""
+        return _plain(asdict(self))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 6)
+    return value

@@ -1,0 +1,167 @@
+"""The extranet (一张网) numbers: village access, IPv6, gigabit backbone, per-county rows, nodes down.
+
+Inputs are the inventory and, optionally, the agents' observations. Without observations the
+village rate counts villages that have a node in the inventory (planned nodes), and the uplink
+speeds are the inventory's expected ``uplink_mbps``; IPv6 has no inventory source and stays None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from cloudctl.inventory import Inventory
+from cloudctl.report.model import CountyRow, Indicator, NodeDown, VillageGap
+from cloudctl.report.observe import Observations
+
+GIGABIT_BPS = 1_000_000_000
+DEADLINE = dt.date(2025, 12, 31)  # the plan's horizon (到2025年)
+
+
+class Network:
+    """Per-node facts joined with the inventory; computes the extranet indicators."""
+
+    def __init__(self, inv: Inventory, obs: Observations | None) -> None:
+        self.inv = inv
+        self.obs = obs
+        self.nodes_at: dict[str, list[str]] = defaultdict(list)
+        for n in inv.nodes.values():
+            self.nodes_at[n.site].append(n.id)
+        self.villages = [s for s in inv.sites.values() if s.level == "village"]
+
+    # -- per node ----------------------------------------------------------------------------
+    def up(self, node_id: str) -> bool:
+        """Observed up (with observations); planned = present (without)."""
+        if self.obs is None:
+            return True
+        o = self.obs.nodes.get(node_id)
+        return bool(o and o.up)
+
+    def ipv6(self, node_id: str) -> bool | None:
+        if self.obs is None:
+            return None
+        o = self.obs.nodes.get(node_id)
+        return bool(o and o.ipv6)
+
+    def uplink_mbps(self, node_id: str) -> int | None:
+        """Observed uplink speed; the expected one without observations; None when not observed."""
+        if self.obs is None:
+            return self.inv.nodes[node_id].uplink_mbps
+        o = self.obs.nodes.get(node_id)
+        if o is None or o.uplink_bps is None:
+            return None
+        return int(round(o.uplink_bps / 1_000_000))
+
+    def connected(self, site_id: str) -> bool:
+        """A site is connected when any of its nodes is up (the agent's definition)."""
+        return any(self.up(n) for n in self.nodes_at.get(site_id, ()))
+
+    # -- indicators --------------------------------------------------------------------------
+    def village_access(self) -> Indicator:
+        """行政村电子政务外网接入率 — plan indicator 5, target 100 %."""
+        total = len(self.villages)
+        ok = sum(1 for v in self.villages if self.connected(v.id))
+        source = self.obs.source if self.obs else "inventory_planned"
+        return Indicator("village_access", ok, total, ok / total if total else None, 1.0, DEADLINE, source, plan_ref=5)
+
+    def ipv6_share(self) -> Indicator:
+        """Share of extranet nodes with a global IPv6 address (IPv6 改造 of the whole extranet)."""
+        total = len(self.inv.nodes)
+        if self.obs is None or not total:
+            return Indicator("ipv6_nodes", None, total, None, 1.0, DEADLINE, "none")
+        ok = sum(1 for n in self.inv.nodes if self.ipv6(n))
+        return Indicator("ipv6_nodes", ok, total, ok / total, 1.0, DEADLINE, self.obs.source)
+
+    def core_nodes(self) -> list[str]:
+        return [n.id for n in self.inv.nodes.values() if n.role == "core" and self.inv.sites.get(n.site) is not None and self.inv.sites[n.site].level == "county"]
+
+    def backbone_gigabit(self) -> Indicator:
+        """Share of city–county backbone links (county core uplinks) at ≥ 1000 Mbit/s (市县骨干千兆)."""
+        cores = self.core_nodes()
+        ok = sum(1 for n in cores if (self.uplink_mbps(n) or 0) * 1_000_000 >= GIGABIT_BPS)
+        source = self.obs.source if self.obs else "inventory"
+        return Indicator("backbone_gigabit", ok, len(cores), ok / len(cores) if cores else None, 1.0, DEADLINE, source)
+
+    # -- tables ------------------------------------------------------------------------------
+    def county_rows(self, systems: dict[str, tuple[int, int]]) -> list[CountyRow]:
+        """One row per county; ``systems`` maps county id → (systems, on cloud)."""
+        inv = self.inv
+        villages: dict[str, list[str]] = defaultdict(list)
+        for v in self.villages:
+            villages[inv.county_of(v.id) or ""].append(v.id)
+        nodes: dict[str, list[str]] = defaultdict(list)
+        for n in inv.nodes.values():
+            nodes[inv.county_of(n.site) or ""].append(n.id)
+        cores: dict[str, list[str]] = defaultdict(list)
+        for n in self.core_nodes():
+            cores[inv.county_of(inv.nodes[n].site) or ""].append(n)
+        rows = []
+        for c in inv.counties():
+            vs, ns = villages[c.id], nodes[c.id]
+            connected = sum(1 for v in vs if self.connected(v))
+            ipv6 = None if self.obs is None else sum(1 for n in ns if self.ipv6(n))
+            speeds = [self.uplink_mbps(n) for n in cores[c.id]]
+            known = [s for s in speeds if s is not None]
+            core = min(known) if known else None
+            n_sys, on_cloud = systems.get(c.id, (0, 0))
+            rows.append(
+                CountyRow(
+                    county=c.id,
+                    name=c.name,
+                    villages=len(vs),
+                    villages_connected=connected,
+                    coverage=connected / len(vs) if vs else None,
+                    nodes=len(ns),
+                    nodes_up=None if self.obs is None else sum(1 for n in ns if self.up(n)),
+                    ipv6_nodes=ipv6,
+                    ipv6_ratio=ipv6 / len(ns) if ipv6 is not None and ns else None,
+                    core_uplink_mbps=core,
+                    gigabit=None if not speeds else all((s or 0) >= 1000 for s in speeds),
+                    systems=n_sys,
+                    systems_on_cloud=on_cloud,
+                    migration_ratio=on_cloud / n_sys if n_sys else None,
+                )
+            )
+        return rows
+
+    def nodes_down(self, now: dt.datetime) -> list[NodeDown]:
+        """Nodes observed down, longest down first (never answered comes first)."""
+        if self.obs is None:
+            return []
+        out = []
+        for n in self.inv.nodes.values():
+            if self.up(n.id):
+                continue
+            o = self.obs.nodes.get(n.id)
+            last = o.last_success if o else None
+            county = self.inv.sites.get(self.inv.county_of(n.site) or "")
+            out.append(
+                NodeDown(
+                    node=n.id,
+                    site=n.site,
+                    county=county.name if county else "",
+                    role=n.role,
+                    last_success=dt.datetime.fromtimestamp(last, dt.timezone.utc) if last else None,
+                    down_seconds=max(0.0, now.timestamp() - last) if last else None,
+                )
+            )
+        out.sort(key=lambda d: (d.last_success is not None, d.last_success or now, d.node))
+        return out
+
+    def villages_unconnected(self) -> list[VillageGap]:
+        out = []
+        for v in self.villages:
+            if self.connected(v.id):
+                continue
+            township = self.inv.sites.get(self.inv.township_of(v.id) or "")
+            county = self.inv.sites.get(self.inv.county_of(v.id) or "")
+            out.append(
+                VillageGap(
+                    village=v.id,
+                    name=v.name,
+                    township=township.name if township else "",
+                    county=county.name if county else "",
+                    reason="node_down" if self.nodes_at.get(v.id) else "no_node",
+                )
+            )
+        return out
