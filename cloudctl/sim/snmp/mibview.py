@@ -1,0 +1,122 @@
+"""One simulated agent's MIB and how it answers GET / GETNEXT / GETBULK (RFC 3416 §4.2).
+
+A :class:`MibView` keeps its objects sorted by OID with each varbind pre-encoded; only values
+that change (counters, uptime) are encoded per request. Answers are built with the project's
+own codec and follow what net-snmp does: noSuchObject/noSuchInstance on GET, endOfMibView past
+the end, GETBULK responses trimmed to fit ``max_size`` (never tooBig), tooBig for a GET that
+does not fit.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+
+from cloudctl.snmp import ber, pdu
+
+# A value is either fixed (tag, value) or dynamic: a callable returning (tag, value) now.
+Dynamic = Callable[[], tuple[int, object]]
+
+_END = b"\x82\x00"
+_NO_SUCH_OBJECT = b"\x80\x00"
+_NO_SUCH_INSTANCE = b"\x81\x00"
+
+
+def _arcs(oid: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in oid.split("."))
+
+
+class MibView:
+    """The objects one agent serves."""
+
+    def __init__(self, objects: dict[str, tuple[int, object] | Dynamic], *, max_size: int = 1472,
+                 too_big_over_repetitions: int | None = None) -> None:
+        items = sorted(((_arcs(o), o, v) for o, v in objects.items()), key=lambda t: t[0])
+        self.keys: list[tuple[int, ...]] = [k for k, _, _ in items]
+        self._oid_tlv: list[bytes] = [ber.encode_oid(o) for _, o, _ in items]
+        self._oid_raw: list[bytes] = [ber.encode_oid_content(k) for k, _, _ in items]
+        # Pre-encoded varbind for fixed values, the callable for dynamic ones.
+        self._vb: list[bytes | Dynamic] = []
+        for (_, _, v), oid_tlv in zip(items, self._oid_tlv):
+            self._vb.append(v if callable(v) else pdu.encode_varbind(oid_tlv, ber.encode_value(*v)))
+        self._index = {k: i for i, k in enumerate(self.keys)}
+        self._tables = {k[:-1] for k in self.keys}  # column prefixes: GET of a missing row → noSuchInstance
+        self.max_size = max_size
+        self.too_big_over_repetitions = too_big_over_repetitions
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _varbind(self, i: int) -> bytes:
+        v = self._vb[i]
+        if isinstance(v, bytes):
+            return v
+        return pdu.encode_varbind(self._oid_tlv[i], ber.encode_value(*v()))
+
+    def _next(self, arcs: tuple[int, ...]) -> int:
+        """Index of the first object strictly after ``arcs`` (len(self) when none)."""
+        return bisect.bisect_right(self.keys, arcs)
+
+    def respond(self, req: pdu.Message) -> bytes | None:
+        """The encoded Response to a request, or None for PDUs an agent ignores."""
+        n = len(self.keys)
+        names = [ber.oid_of(raw) for raw, _, _ in req.varbinds]
+        out: list[bytes] = []
+        status = index = 0
+        if req.pdu_type == pdu.GET:
+            for raw, (_, arcs) in zip((r for r, _, _ in req.varbinds), names):
+                i = self._index.get(arcs)
+                if i is not None:
+                    out.append(self._varbind(i))
+                else:
+                    missing = _NO_SUCH_INSTANCE if arcs[:-1] in self._tables else _NO_SUCH_OBJECT
+                    out.append(pdu.encode_varbind(ber.tlv(ber.OID, raw), missing))
+        elif req.pdu_type == pdu.GET_NEXT:
+            for raw, (_, arcs) in zip((r for r, _, _ in req.varbinds), names):
+                i = self._next(arcs)
+                out.append(self._varbind(i) if i < n else pdu.encode_varbind(ber.tlv(ber.OID, raw), _END))
+        elif req.pdu_type == pdu.GET_BULK:
+            non_rep = max(0, min(req.error_status, len(names)))
+            reps = max(0, req.error_index)
+            if self.too_big_over_repetitions is not None and reps > self.too_big_over_repetitions:
+                return self._encode(req, pdu.TOO_BIG, 0, [])
+            budget = self.max_size - 60 - len(req.community)
+            size = 0
+            cursors = []
+            for j, (raw, (_, arcs)) in enumerate(zip((r for r, _, _ in req.varbinds), names)):
+                i = self._next(arcs)
+                vb = self._varbind(i) if i < n else pdu.encode_varbind(ber.tlv(ber.OID, raw), _END)
+                if j < non_rep:
+                    out.append(vb)
+                    size += len(vb)
+                else:
+                    cursors.append((i, raw))
+            rows = 0
+            while cursors and rows < reps:
+                row = []
+                nxt = []
+                for i, raw in cursors:
+                    if i < n:
+                        row.append(self._varbind(i))
+                        nxt.append((i + 1, self._oid_raw[i]))
+                    else:
+                        row.append(pdu.encode_varbind(ber.tlv(ber.OID, raw), _END))
+                        nxt.append((i, raw))
+                row_size = sum(map(len, row))
+                if size + row_size > budget and (out or rows):
+                    break  # RFC 3416 §4.2.3: return fewer repetitions rather than tooBig
+                out.extend(row)
+                size += row_size
+                rows += 1
+                if all(i >= n for i, _ in cursors):
+                    break
+                cursors = nxt
+        else:
+            return None
+        if req.pdu_type != pdu.GET_BULK and sum(map(len, out)) > self.max_size - 60:
+            return self._encode(req, pdu.TOO_BIG, 0, [])
+        return self._encode(req, status, index, out)
+
+    @staticmethod
+    def _encode(req: pdu.Message, status: int, index: int, varbinds: list[bytes]) -> bytes:
+        return pdu.wrap(req.version, req.community, pdu.encode_pdu(pdu.RESPONSE, req.request_id, status, index, varbinds))
