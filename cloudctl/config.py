@@ -152,7 +152,7 @@ class LoadedConfig:
         if p is None:
             return default
         p = Path(os.path.expanduser(p))
-        return p if p.is_absolute() else self.base_dir / p
+        return p if p.is_absolute() else Path(os.path.normpath(self.base_dir / p))
 
     @property
     def inventory_dir(self) -> Path:
@@ -251,8 +251,13 @@ def load(explicit: str | os.PathLike[str] | None = None) -> LoadedConfig:
 
 
 def redacted(cfg: Config) -> dict:
-    """The config as plain data with every secret shown as ``<secret>``."""
-    return cfg.model_dump(mode="json", exclude_none=True)
+    """The config as plain data with every secret shown as ``<secret>`` (driver first per provider)."""
+    data = cfg.model_dump(mode="json", exclude_none=True)
+    data["providers"] = {
+        name: {"driver": p["driver"], **{k: v for k, v in p.items() if k != "driver"}}
+        for name, p in data.get("providers", {}).items()
+    }
+    return data
 
 
 def check_secrets(loaded: LoadedConfig) -> None:

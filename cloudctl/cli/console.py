@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import lru_cache
 from typing import TextIO
@@ -11,7 +12,10 @@ from typing import TextIO
 def _console(stream: TextIO):  # noqa: ANN202
     from rich.console import Console
 
-    return Console(file=stream, highlight=False, soft_wrap=False)
+    # Piped or redirected output has no terminal width; Rich would assume 80 columns and wrap
+    # every wide table. Give it room instead (COLUMNS still wins when set).
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
+    return Console(file=stream, highlight=False, soft_wrap=False, width=width)
 
 
 def stdout_console(stream: TextIO | None = None):  # noqa: ANN201

@@ -89,7 +89,7 @@ def render(
 
         table = Table(title=title, show_lines=False, header_style="bold")
         for c in columns:
-            table.add_column((headers or {}).get(c, c), overflow="fold")
+            table.add_column((headers or {}).get(c, c), overflow="fold", min_width=min(len(c), 12))
         for r in rows:
             table.add_row(*(_cell(r.get(c)) for c in columns))
         stdout_console(out).print(table)
