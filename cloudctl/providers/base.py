@@ -177,8 +177,12 @@ class Driver:
         raise NotImplementedError
 
     def retryable(self, resp: httpx.Response) -> bool:
-        """Whether a failed response is worth another try (drivers add vendor throttle codes)."""
-        return resp.status_code in RETRY_STATUS
+        """Whether a failed response is worth another try (drivers add vendor throttle codes).
+
+        A 500 is retried for GET only: listing is idempotent, and a transient fault of one page
+        should not cost the whole provider's snapshot.
+        """
+        return resp.status_code in RETRY_STATUS or (resp.status_code == 500 and resp.request.method == "GET")
 
     # -- HTTP --------------------------------------------------------------------------------
     def _error(self, resp: httpx.Response, what: str) -> ProviderError:

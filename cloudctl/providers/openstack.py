@@ -66,6 +66,7 @@ class OpenStackDriver(Driver):
         self._project_id = ""
         self._projects: dict[str, str] = {}  # id -> name
         self._lock = asyncio.Lock()
+        self._region = self.cfg.region or ""
 
     # -- auth ------------------------------------------------------------------------------
     def _auth_body(self) -> dict:
@@ -97,6 +98,9 @@ class OpenStackDriver(Driver):
         self._project_id = project.get("id", "")
         if project:
             self._projects.setdefault(project["id"], project.get("name", project["id"]))
+        if not self._region:
+            eps = [ep for svc in self._catalog if svc.get("type") == "compute" for ep in svc.get("endpoints", [])]
+            self._region = next((ep.get("region_id") or ep.get("region") or "" for ep in eps if ep.get("interface") == self.cfg.interface), "")
 
     async def _reauth(self) -> bool:
         await self.login()
@@ -130,7 +134,7 @@ class OpenStackDriver(Driver):
 
     @property
     def region(self) -> str:
-        return self.cfg.region or ""
+        return self._region
 
     # -- paging ----------------------------------------------------------------------------
     async def _paged(self, url: str, key: str, params: dict[str, Any], headers: dict[str, str] | None = None) -> AsyncIterator[list[dict]]:

@@ -1,0 +1,208 @@
+"""Driver behaviour a user relies on, against scripted HTTP answers (httpx.MockTransport).
+
+Pagination never loops, throttling and 5xx are retried within bounds, expired tokens are
+renewed once, error bodies of every shape become readable errors, and secrets stay out of
+errors and debug logs. The same behaviours are checked against the simulators in the
+integration contract suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+import httpx
+import pytest
+
+from cloudctl.config import OpenStackProvider
+from cloudctl.errors import AuthError, PaginationError, ProviderError
+from cloudctl.providers.base import parse_error_body, parse_time
+from cloudctl.providers.openstack import OpenStackDriver
+from cloudctl.secrets import Secret
+
+PASSWORD = "Planted-Secret-Pw-7f3a9c"
+NOVA = "http://nova.test/v2.1"
+
+
+def cfg(**kw) -> OpenStackProvider:
+    base = dict(driver="openstack", auth_url="http://keystone.test/identity/v3", username="admin", password=Secret(PASSWORD),
+                project="admin", all_tenants=True, page_size=2, max_retries=3, timeout=2)
+    return OpenStackProvider(**{**base, **kw})
+
+
+class FakeCloud:
+    """A scripted Keystone + Nova: ``servers`` paged by limit/marker; hooks to inject faults."""
+
+    def __init__(self, n_servers: int, page_links=None) -> None:
+        self.servers = [{"id": f"s{i:03d}", "name": f"vm{i}", "status": "ACTIVE", "tenant_id": "p1",
+                         "flavor": {"original_name": "a1.large", "vcpus": 4, "ram": 8192, "disk": 80,
+                                    "extra_specs": {"capabilities:cpu_arch": "aarch64"}},
+                         "metadata": {"system-id": "sys-0001"}, "created": "2024-01-02T03:04:05Z"} for i in range(n_servers)]
+        self.page_links = page_links
+        self.logins = 0
+        self.calls: list[httpx.Request] = []
+        self.faults: list = []  # callables returning a Response or None, consumed in order
+        self.valid_token = "tok-1"
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(request)
+        if request.url.path.endswith("/auth/tokens"):
+            body = json.loads(request.content)
+            assert body["auth"]["identity"]["password"]["user"]["password"] == PASSWORD
+            self.logins += 1
+            self.valid_token = f"tok-{self.logins}"
+            return httpx.Response(201, headers={"X-Subject-Token": self.valid_token}, json={"token": {
+                "expires_at": "2999-01-01T00:00:00Z", "project": {"id": "p1", "name": "admin"},
+                "catalog": [{"type": "compute", "endpoints": [{"interface": "public", "region": "RegionOne", "url": NOVA}]}]}})
+        if self.faults:
+            resp = self.faults.pop(0)(request)
+            if resp is not None:
+                return resp
+        if request.headers.get("x-auth-token") != self.valid_token:
+            return httpx.Response(401, json={"error": {"code": 401, "message": "The request you have made requires authentication."}})
+        assert request.headers["X-OpenStack-Nova-API-Version"] == "2.79"
+        limit = int(request.url.params["limit"])
+        marker = request.url.params.get("marker")
+        start = 0 if marker is None else next(i for i, s in enumerate(self.servers) if s["id"] == marker) + 1
+        page = self.servers[start : start + limit]
+        body: dict = {"servers": page}
+        if self.page_links is not None:
+            body["servers_links"] = self.page_links(page)
+        elif start + limit < len(self.servers) or (page and len(page) == limit):
+            body["servers_links"] = [{"rel": "next", "href": f"{NOVA}/servers/detail?limit={limit}&marker={page[-1]['id']}"}] if page else []
+        return httpx.Response(200, json=body, headers={"x-openstack-request-id": f"req-{len(self.calls)}"})
+
+
+def list_servers(cloud: FakeCloud, **kw) -> list:
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(cloud.handler)) as client:
+            d = OpenStackDriver("tianhe", cfg(**kw), client, backoff=0.001)
+            await d.login()
+            out = []
+            async for page in d.pages("server"):
+                out.extend(page)
+            return out
+
+    return asyncio.run(go())
+
+
+def test_server_is_converted_into_the_common_model():
+    (s,) = list_servers(FakeCloud(1))
+    assert (s.provider, s.kind, s.id, s.status, s.raw_status, s.arch, s.system) == ("tianhe", "server", "s000", "active", "ACTIVE", "aarch64", "sys-0001")
+    assert s.extra["vcpus"] == 4 and s.extra["flavor"] == "a1.large" and s.created == "2024-01-02T03:04:05Z"
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 4, 5])
+def test_pagination_returns_every_item_once_including_exact_multiples_and_empty(n):
+    ids = [s.id for s in list_servers(FakeCloud(n))]
+    assert ids == [f"s{i:03d}" for i in range(n)]
+
+
+def test_repeated_marker_stops_with_pagination_error_instead_of_looping():
+    stuck = lambda page: [{"rel": "next", "href": f"{NOVA}/servers/detail?limit=2&marker=s001"}]  # noqa: E731
+    cloud = FakeCloud(6, page_links=stuck)
+    with pytest.raises(PaginationError, match="twice"):
+        list_servers(cloud)
+    assert len(cloud.calls) < 10
+
+
+def test_throttling_is_retried_honouring_retry_after():
+    cloud = FakeCloud(3)
+    cloud.faults = [lambda r: httpx.Response(429, headers={"Retry-After": "0"}, json={"overLimit": {"code": 429, "message": "slow down"}})] * 2
+    assert len(list_servers(cloud)) == 3
+
+
+def test_5xx_then_success_is_retried():
+    cloud = FakeCloud(3)
+    cloud.faults = [lambda r: httpx.Response(503), lambda r: httpx.Response(502, text="bad gateway")]
+    assert len(list_servers(cloud)) == 3
+
+
+def test_persistent_5xx_fails_after_the_retry_budget_with_the_status():
+    cloud = FakeCloud(3)
+    cloud.faults = [lambda r: httpx.Response(503, json={"computeFault": {"code": 503, "message": "down for maintenance"}})] * 10
+    with pytest.raises(ProviderError) as exc:
+        list_servers(cloud, max_retries=2)
+    assert exc.value.http_status == 503 and "down for maintenance" in str(exc.value)
+    assert sum(1 for c in cloud.calls if "servers" in c.url.path) == 3
+
+
+def test_truncated_json_is_retried():
+    cloud = FakeCloud(3)
+    cloud.faults = [lambda r: httpx.Response(200, content=b'{"servers": [{"id": "s0', headers={"content-type": "application/json"})]
+    assert len(list_servers(cloud)) == 3
+
+
+def test_timeouts_are_retried_then_reported_cleanly():
+    cloud = FakeCloud(1)
+
+    def timeout(request):
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    cloud.faults = [timeout] * 10
+    with pytest.raises(ProviderError, match="ReadTimeout after 3 attempts"):
+        list_servers(cloud, max_retries=2)
+
+
+def test_expired_token_mid_pagination_is_renewed_once():
+    cloud = FakeCloud(5)
+
+    def expire(request):
+        cloud.valid_token = "rotated"  # every older token is now refused with 401
+        return None
+
+    cloud.faults = [lambda r: None, expire]
+    assert len(list_servers(cloud)) == 5
+    assert cloud.logins == 2
+
+
+def test_refused_credentials_are_an_auth_error_without_the_password(caplog):
+    cloud = FakeCloud(1)
+    cloud.faults = [lambda r: httpx.Response(401, json={"error": {"code": 401, "message": "The request you have made requires authentication."}})] * 5
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(AuthError) as exc:
+        list_servers(cloud)
+    assert exc.value.http_status == 401
+    assert PASSWORD not in str(exc.value) and PASSWORD not in exc.value.hint and PASSWORD not in caplog.text
+
+
+@pytest.mark.parametrize("body,expected", [
+    ({"itemNotFound": {"code": 404, "message": "Instance x could not be found."}}, ("404", "Instance x could not be found.")),
+    ({"NeutronError": {"type": "NetworkNotFound", "message": "Network y could not be found.", "detail": ""}}, ("NetworkNotFound", "Network y could not be found.")),
+    ({"error_code": "APIGW.0308", "error_msg": "The request is throttled."}, ("APIGW.0308", "The request is throttled.")),
+    ({"code": "Ecs.0114", "message": "Invalid offset"}, ("Ecs.0114", "Invalid offset")),
+    ({"error": {"code": "SYS.1001", "description": "bad session", "details": "session expired"}}, ("SYS.1001", "bad session: session expired")),
+    ({"error": {"code": 401, "title": "Unauthorized", "message": "auth needed"}}, ("401", "auth needed")),
+])
+def test_every_error_body_shape_is_parsed(body, expected):
+    assert parse_error_body(httpx.Response(400, json=body)) == expected
+
+
+@pytest.mark.parametrize("raw,iso", [
+    ("May 11, 2017 1:23:02 PM", "2017-05-11T13:23:02Z"),
+    ("2017-05-11T13:23:02Z", "2017-05-11T13:23:02Z"),
+    ("2017-05-11T21:23:02+08:00", "2017-05-11T13:23:02Z"),
+    (1494508982000, "2017-05-11T13:23:02Z"),
+    ("2017-05-11 13:23:02", "2017-05-11T13:23:02Z"),
+])
+def test_dates_are_parsed_leniently(raw, iso):
+    assert parse_time(raw) == iso
+
+
+def test_retries_are_bounded_in_total_time():
+    cloud = FakeCloud(1)
+    cloud.faults = [lambda r: httpx.Response(429, headers={"Retry-After": "30"})] * 10
+
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(cloud.handler)) as client:
+            d = OpenStackDriver("tianhe", cfg(), client, backoff=0.001, retry_budget=1.0)
+            await d.login()
+            async for _ in d.pages("server"):
+                pass
+
+    start = time.monotonic()
+    with pytest.raises(ProviderError) as exc:
+        asyncio.run(go())
+    assert time.monotonic() - start < 2 and exc.value.http_status == 429

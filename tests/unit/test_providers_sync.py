@@ -1,0 +1,144 @@
+"""Sync from the simulators (in-process ASGI) into the store, and the listing commands on top.
+
+Specifications: every resource the cloud has arrives once; faults (429 bursts, 5xx, truncated
+bodies, token expiry mid-pagination) still give a complete snapshot; a failing provider keeps its
+previous data marked stale and never leaks its password; ls/show/diff/capacity read the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cloudctl.config import Config, LoadedConfig, OpenStackProvider
+from cloudctl.secrets import Secret
+from cloudctl.store import Store
+from cloudctl.sync import run_sync
+
+sim_os = pytest.importorskip("cloudctl.sim.openstack")
+from cloudctl.sim.dataset import build  # noqa: E402
+from cloudctl.sim.faults import Faults  # noqa: E402
+
+CREDS = sim_os.OpenStackCredentials()
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    from cloudctl.inventory import load_inventory
+
+    return build(load_inventory(ROOT / "inventory"), servers=240, seed=7)
+
+
+def os_cfg(password: str = CREDS.password, **kw) -> OpenStackProvider:
+    return OpenStackProvider(driver="openstack", auth_url="http://tianhe.sim/identity/v3", username=CREDS.username,
+                             password=Secret(password), project="admin", all_tenants=True, page_size=25, max_retries=6, **kw)
+
+
+def do_sync(store: Store, apps: dict, cfgs: dict) -> object:
+    loaded = LoadedConfig(Config(providers=cfgs), None)
+
+    def factory(name, cfg):
+        return httpx.AsyncClient(transport=httpx.ASGITransport(apps[name]))
+
+    return asyncio.run(run_sync(loaded, store, client_factory=factory, driver_opts={"backoff": 0.001}))
+
+
+def test_sync_stores_every_resource_of_the_cloud_once(tmp_path, dataset):
+    cloud = dataset.clouds["tianhe"]
+    store = Store.open(tmp_path / "s.db", create=True)
+    result = do_sync(store, {"tianhe": sim_os.openstack_app(cloud)}, {"tianhe": os_cfg()})
+    assert not result.partial, result.failed
+    servers = list(store.resources("server"))
+    assert sorted(s.id for s in servers) == sorted(s.id for s in cloud.servers)
+    assert len(list(store.resources("volume"))) == len(cloud.volumes)
+    assert len(list(store.resources("floating_ip"))) == len(cloud.floating_ips)
+    tagged = {s.id: s.system_id for s in cloud.servers if s.system_id}
+    assert {s.id: s.system for s in servers if s.system} == tagged
+    arch = {s.id: s.flavor.arch for s in cloud.servers}
+    assert all(s.arch == arch[s.id] for s in servers)
+
+
+def test_faults_still_give_a_complete_snapshot(tmp_path, dataset):
+    cloud = dataset.clouds["tianhe"]
+    faults = Faults(throttle_burst=2, throttle_every=15, retry_after=0, error_rate=0.05, truncate_rate=0.05, token_uses=20, seed=3)
+    store = Store.open(tmp_path / "s.db", create=True)
+    result = do_sync(store, {"tianhe": sim_os.openstack_app(cloud, faults)}, {"tianhe": os_cfg()})
+    assert not result.partial, result.failed
+    assert len(list(store.resources("server"))) == len(cloud.servers)
+
+
+def test_failed_provider_keeps_previous_data_stale_and_no_secret_leaks(tmp_path, dataset, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    cloud = dataset.clouds["tianhe"]
+    db = tmp_path / "s.db"
+    store = Store.open(db, create=True)
+    do_sync(store, {"tianhe": sim_os.openstack_app(cloud)}, {"tianhe": os_cfg()})
+    wrong = "Wr0ng-Planted-Secret-2b7e"
+    result = do_sync(store, {"tianhe": sim_os.openstack_app(cloud)}, {"tianhe": os_cfg(password=wrong)})
+    assert result.partial and "HTTP 401" in result.failed["tianhe"]
+    assert len(list(store.resources("server"))) == len(cloud.servers)
+    (status,) = store.provider_status()
+    assert status["stale"] and "401" in status["error"]
+    store.close()
+    for blob in (db.read_bytes(), Path(str(db) + "-wal").read_bytes() if Path(str(db) + "-wal").exists() else b""):
+        assert wrong.encode() not in blob and CREDS.password.encode() not in blob
+    assert wrong not in caplog.text and CREDS.password not in caplog.text
+    assert wrong not in result.failed["tianhe"]
+
+
+def test_cloud_commands_read_the_store(tmp_path, dataset, cli):
+    cloud = dataset.clouds["tianhe"]
+    db = tmp_path / "s.db"
+    store = Store.open(db, create=True)
+    do_sync(store, {"tianhe": sim_os.openstack_app(cloud)}, {"tianhe": os_cfg()})
+    code, out, err = cli("ls", "servers", "--store", db, "-o", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert len(rows) == len(cloud.servers)
+    assert {"provider", "kind", "id", "name", "status", "project", "region"} <= set(rows[0])
+    code, out, _ = cli("ls", "server", "--store", db, "--arch", "aarch64", "-o", "json", "--sort", "-vcpus,name")
+    arm = json.loads(out)
+    assert arm and all(r["arch"] == "aarch64" for r in arm)
+    assert [r["vcpus"] for r in arm] == sorted((r["vcpus"] for r in arm), reverse=True)
+    sid = rows[0]["id"]
+    code, out, _ = cli("show", "server", sid, "--store", db, "-o", "json")
+    assert code == 0 and json.loads(out)[0]["id"] == sid
+    code, out, err = cli("ls", "gadgets", "--store", db)
+    assert code == 2 and "unknown kind" in err
+    code, out, err = cli("capacity", "--store", db, "-o", "json")
+    total = next(r for r in json.loads(out) if r["project"] == "*")
+    assert total["vcpus"] > 0 and total["vcpus_capacity"] > 0 and 0 < total["vcpus_utilization"]
+
+
+def test_diff_reports_field_level_changes_and_exit_code(tmp_path, dataset, cli):
+    import copy
+
+    cloud = copy.deepcopy(dataset.clouds["tianhe"])
+    db = tmp_path / "s.db"
+    store = Store.open(db, create=True)
+    do_sync(store, {"tianhe": sim_os.openstack_app(cloud)}, {"tianhe": os_cfg()})
+    code, out, err = cli("diff", "--store", db)
+    assert code == 2 and "no snapshot before" in err
+    running = next(s for s in cloud.servers if s.status == "running")
+    running.status = "stopped"
+    gone = cloud.servers.pop()
+    do_sync(store, {"tianhe": sim_os.openstack_app(cloud)}, {"tianhe": os_cfg()})
+    code, out, err = cli("diff", "--store", db, "--exit-code", "-o", "json")
+    assert code == 1, err
+    changes = {(c["change"], c["id"]): c for c in json.loads(out)}
+    assert ("removed", gone.id) in changes
+    assert changes[("changed", running.id)]["fields"]["status"] == {"from": "active", "to": "stopped"}
+    code, out, _ = cli("snapshots", "--store", db, "-o", "json")
+    assert [s["status"] for s in json.loads(out)] == ["complete", "complete"]
+
+
+def test_ls_without_a_store_says_how_to_make_one(tmp_path, cli):
+    code, out, err = cli("ls", "servers", "--store", tmp_path / "none.db")
+    assert code == 2 and "cloudctl sync" in err
