@@ -110,7 +110,7 @@ class AgentConfig(Strict):
     static_interval: float | None = Field(None, description="Refresh of static data (names, addresses); default 10 x interval")
     concurrency: int = Field(128, ge=1, le=4096, description="Nodes polled at the same time")
     shard: Shard = Field(Shard(), description="'i/n': this agent polls shard i of n (rendezvous hashing on node id)")
-    counties: list[str] | None = Field(None, description="Poll only nodes of these county site ids")
+    counties: list[str] | None = Field(None, description="Poll only nodes of these county site ids (the city id for city-level nodes)")
     profiles: dict[str, Profile] = Field(description="SNMP profiles named by the nodes' `snmp` field")
 
     @field_validator("interval", "static_interval", mode="before")

@@ -38,14 +38,19 @@ class Scope:
 def build_scope(inv: Inventory, cfg: AgentConfig, config_file: str = "agent.yaml") -> Scope:
     """Filter and shard the inventory. Raises ConfigError for unknown counties or profiles."""
     problems: list[Problem] = []
-    county_ids = {s.id for s in inv.counties()}
+    cities = {s.id for s in inv.sites.values() if s.level == "city"}
+    areas = {s.id for s in inv.counties()} | cities
     wanted = set(cfg.counties) if cfg.counties is not None else None
     if wanted is not None:
-        for c in sorted(wanted - county_ids):
-            problems.append(Problem(Location(config_file), f"county '{c}' is not a county site in the inventory", "use county site ids, e.g. " + ", ".join(sorted(county_ids)[:3]), "counties"))
+        for c in sorted(wanted - areas):
+            problems.append(Problem(Location(config_file), f"'{c}' is not a county (or city) site id in the inventory", "use site ids such as " + ", ".join(sorted(areas)[:4]), "counties"))
 
-    def in_scope(county: str | None) -> bool:
-        return wanted is None or (county is not None and county in wanted)
+    def area_of(site_id: str) -> str:
+        """County site id; the city's own id for city-level sites (their 'county' label)."""
+        return inv.county_of(site_id) or (site_id if site_id in cities else "")
+
+    def in_scope(area: str) -> bool:
+        return wanted is None or area in wanted
 
     by_site: dict[str, list[str]] = {}
     for nid in sorted(inv.nodes):
@@ -53,24 +58,24 @@ def build_scope(inv: Inventory, cfg: AgentConfig, config_file: str = "agent.yaml
 
     scope = Scope()
     for nid, node in inv.nodes.items():
-        county = inv.county_of(node.site)
+        county = area_of(node.site)
         if not in_scope(county) or not sharding.mine(nid, cfg.shard):
             continue
         if node.snmp not in cfg.profiles:
             problems.append(Problem(inv.field_location("nodes", nid, "snmp"), f"node '{nid}' uses SNMP profile '{node.snmp}', which the agent config does not define", "add it under profiles: in the agent config", f"nodes[{nid}].snmp"))
             continue
         site = inv.sites[node.site]
-        scope.nodes[nid] = NodeInfo(nid, node.site, county or "", inv.township_of(node.site) or "", node.role, site.level)
+        scope.nodes[nid] = NodeInfo(nid, node.site, county, inv.township_of(node.site) or "", node.role, site.level)
         scope.site_nodes.setdefault(node.site, []).append(nid)
     for sid, site in inv.sites.items():
         if site.level not in LEVELS:
             continue
-        county = inv.county_of(sid)
+        county = area_of(sid)
         if not in_scope(county):
             continue
         key = by_site[sid][0] if sid in by_site else sid
         if sharding.mine(key, cfg.shard):
-            scope.sites[sid] = SiteInfo(sid, site.level, county or "")
+            scope.sites[sid] = SiteInfo(sid, site.level, county)
     if problems:
         raise ConfigError(problems)
     return scope

@@ -63,7 +63,7 @@ class NodeInfo:
 
     node_id: str
     site: str
-    county: str  # county site id; "" for city nodes
+    county: str  # county site id; the city's site id for city-level nodes
     township: str  # township site id; "" for county/city nodes
     role: str
     level: str  # level of the node's site
