@@ -270,19 +270,22 @@ def write_html(report: Report, path: str | os.PathLike[str], lang: str) -> Path:
     """Write the page atomically (temp file in the same directory, then rename): never half a report."""
     path = Path(path)
     page = render_html(report, lang)
+    tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise CloudctlError(f"cannot write the report to {path}: {exc.strerror}", hint="choose a writable --html path") from None
-    try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(page)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        tmp = None
+    except OSError as exc:
+        raise CloudctlError(
+            f"cannot write the report to {path}: {exc.strerror or exc}", hint="choose a writable file path for --html"
+        ) from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     return path

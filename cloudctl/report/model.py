@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # Where a number came from (catalog key ``report.source.<name>``).
-SOURCES = ("metrics", "prometheus", "inventory", "inventory_planned", "migration", "store", "none")
+SOURCES = ("metrics", "prometheus", "inventory", "inventory_planned", "store", "none")
 
 
 @dataclass

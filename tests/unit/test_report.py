@@ -1,0 +1,207 @@
+"""`cloudctl report`: the numbers, computed by hand from tests/fixtures/report/.
+
+The fixture: 13 counties with one township each and 16 villages (3 in 离石区, 2 in 孝义市, 1
+elsewhere); 23 nodes — a core node per county (石楼/方山/交口 expected at 100 Mbit/s), aggregation
+nodes at two townships, access nodes at 8 villages. metrics.prom (what an agent exports): three
+nodes down (fangshan-core never answered, lishi-t1-v2-acc last seen 1700000000,
+xingxian-t1-v1-acc last seen 1750000000), 9 nodes with IPv6, core uplinks at 1 Gbit/s except
+liulin, shilou and jiaokou (100 Mbit/s). 10 systems: 1 classified, 1 retired, 5 on the cloud of
+which 3 on 信创; waves w1..w3.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+
+FIX = Path(__file__).resolve().parent.parent / "fixtures" / "report"
+INV = FIX / "inventory"
+METRICS = FIX / "metrics.prom"
+
+
+def _report(cli, *args: str) -> dict:
+    code, out, err = cli("report", "-i", INV, "--no-store", "-o", "json", *args)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def _ind(doc: dict, ident: str) -> dict:
+    return next(i for i in doc["indicators"] if i["id"] == ident)
+
+
+def test_indicators_from_agent_metrics_match_hand_computed_numbers(cli):
+    doc = _report(cli, "--metrics", METRICS)
+    village = _ind(doc, "village_access")
+    # villages with a node up: 离石1村, 孝义1村, 汾阳, 文水, 交城, 临县 = 6 of 16 (离石2村, 兴县 nodes are down)
+    assert (village["numerator"], village["denominator"], village["value"]) == (6, 16, 0.375)
+    assert (village["target"], village["deadline"], village["plan_ref"], village["source"]) == (1.0, "2025-12-31", 5, "metrics")
+    assert village["gap"] == 0.625 and village["met"] is False
+    ipv6 = _ind(doc, "ipv6_nodes")
+    assert (ipv6["numerator"], ipv6["denominator"]) == (9, 23)
+    assert ipv6["value"] == pytest.approx(9 / 23, abs=1e-6)
+    backbone = _ind(doc, "backbone_gigabit")
+    # 13 core uplinks: liulin/shilou/jiaokou report 100 Mbit/s, fangshan is down (no reading) → 9 gigabit
+    assert (backbone["numerator"], backbone["denominator"]) == (9, 13)
+    assert doc["sources"]["nodes_observed"] == "23/23"
+
+
+def test_without_agent_data_village_rate_counts_villages_with_a_planned_node(cli):
+    doc = _report(cli)
+    village = _ind(doc, "village_access")
+    assert (village["numerator"], village["denominator"], village["value"]) == (8, 16, 0.5)
+    assert village["source"] == "inventory_planned"
+    ipv6 = _ind(doc, "ipv6_nodes")
+    assert ipv6["value"] is None and ipv6["met"] is None and ipv6["source"] == "none"
+    backbone = _ind(doc, "backbone_gigabit")  # expected uplink_mbps: all but shilou, fangshan, jiaokou
+    assert (backbone["numerator"], backbone["denominator"], backbone["source"]) == (10, 13, "inventory")
+    assert "report.note.no_metrics" in doc["notes"]
+    assert doc["problems"]["nodes_down_total"] is None
+
+
+def test_cloud_migration_and_xinchuang_rates(cli):
+    doc = _report(cli)
+    cloud = _ind(doc, "cloud_migration")  # 9 non-classified, 1 retired → 8; 5 on the cloud
+    assert (cloud["numerator"], cloud["denominator"], cloud["value"], cloud["target"]) == (5, 8, 0.625, 1.0)
+    xc = _ind(doc, "xinchuang")  # 3 of the 5 cloud deployments on 信创, target 80 % (indicator 7)
+    assert (xc["numerator"], xc["denominator"], xc["value"], xc["target"], xc["plan_ref"]) == (3, 5, 0.6, 0.8, 7)
+    assert xc["gap"] == 0.2 and xc["deadline"] == "2025-12-31"
+
+
+def test_waves_progress(cli):
+    doc = _report(cli)
+    waves = {w["id"]: (w["total"], w["migrated"], w["in_progress"], w["remaining"]) for w in doc["waves"]}
+    assert waves == {"w1": (2, 2, 0, 0), "w2": (3, 2, 1, 1), "w3": (2, 0, 1, 2)}
+    assert [w["id"] for w in doc["waves"]] == ["w1", "w2", "w3"]
+
+
+def test_county_table_has_the_13_counties_with_hand_computed_rows(cli):
+    doc = _report(cli, "--metrics", METRICS)
+    rows = {r["county"]: r for r in doc["counties"]}
+    assert len(doc["counties"]) == 13
+    assert rows["lishi"]["name"] == "离石区"
+    lishi = rows["lishi"]
+    assert (lishi["villages"], lishi["villages_connected"], lishi["nodes"], lishi["nodes_up"], lishi["ipv6_nodes"]) == (3, 1, 4, 3, 3)
+    assert (lishi["core_uplink_mbps"], lishi["gigabit"], lishi["systems"], lishi["systems_on_cloud"]) == (1000, True, 1, 1)
+    assert (rows["fenyang"]["systems"], rows["fenyang"]["systems_on_cloud"], rows["fenyang"]["migration_ratio"]) == (1, 0, 0.0)
+    assert (rows["liulin"]["core_uplink_mbps"], rows["liulin"]["gigabit"]) == (100, False)
+    assert (rows["fangshan"]["nodes_up"], rows["fangshan"]["core_uplink_mbps"], rows["fangshan"]["gigabit"]) == (0, None, False)
+    assert sum(r["villages_connected"] for r in doc["counties"]) == 6
+
+
+def test_top_problems_nodes_down_longest_first_and_unconnected_villages(cli):
+    doc = _report(cli, "--metrics", METRICS)
+    p = doc["problems"]
+    assert p["nodes_down_total"] == 3
+    assert [d["node"] for d in p["nodes_down"]] == ["fangshan-core", "lishi-t1-v2-acc", "xingxian-t1-v1-acc"]
+    assert p["nodes_down"][0]["last_success"] is None
+    assert p["nodes_down"][1]["last_success"].startswith("2023-11-14T22:13:20")
+    assert p["villages_unconnected_total"] == 10
+    reasons = {v["village"]: v["reason"] for v in p["villages_unconnected"]}
+    assert reasons["lishi-t1-v2"] == "node_down" and reasons["lishi-t1-v3"] == "no_node"
+    assert reasons["xingxian-t1-v1"] == "node_down"
+    doc = _report(cli, "--metrics", METRICS, "--top", "2")
+    assert len(doc["problems"]["nodes_down"]) == 2 and doc["problems"]["nodes_down_total"] == 3
+    assert len(doc["problems"]["villages_unconnected"]) == 2 and doc["problems"]["villages_unconnected_total"] == 10
+
+
+def test_policy_violations_by_severity_leave_out_waived_ones(cli):
+    # the default policy location is ./policies next to the inventory: tests/fixtures/report/policies
+    doc = _report(cli)
+    p = doc["problems"]
+    assert p["violations_by_severity"] == {"critical": 0, "high": 2, "medium": 2, "low": 0}
+    assert [(v["policy_id"], v["record_id"]) for v in p["violations"]] == [
+        ("mlps3-dr-backup", "sys-0006"),
+        ("mlps3-dr-backup", "sys-0008"),
+        ("core-uplink-gigabit", "fangshan-core"),
+        ("core-uplink-gigabit", "shilou-core"),
+    ]
+    assert p["violations"][0]["location"].endswith("systems.yaml:17:5")
+
+
+def _prometheus_handler(samples: dict[str, list[tuple[dict, float]]], trend: list[tuple[float, str]]):
+    def handle(request: httpx.Request) -> httpx.Response:
+        query = request.url.params["query"]
+        if request.url.path == "/api/v1/query":
+            result = [{"metric": {"__name__": query, **labels}, "value": [1764000000.0, str(v)]} for labels, v in samples.get(query, [])]
+            return httpx.Response(200, json={"status": "success", "data": {"resultType": "vector", "result": result}})
+        if request.url.path == "/api/v1/query_range":
+            assert query == 'egov_coverage_ratio{level="village",county="all"}'
+            result = [{"metric": {"level": "village", "county": "all"}, "values": [[ts, v] for ts, v in trend]}]
+            return httpx.Response(200, json={"status": "success", "data": {"resultType": "matrix", "result": result}})
+        return httpx.Response(404, json={"status": "error", "errorType": "not_found", "error": "no such path"})
+
+    return handle
+
+
+def test_prometheus_source_gives_the_same_numbers_and_a_trend():
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from cloudctl.inventory import load_inventory
+    from cloudctl.report import build_report, load_metrics, query_prometheus
+
+    samples: dict[str, list] = {}
+    for fam in text_string_to_metric_families(METRICS.read_text()):
+        for s in fam.samples:
+            samples.setdefault(s.name, []).append((s.labels, s.value))
+    trend = [(1763990000.0, "0.25"), (1763995000.0, "0.3125"), (1764000000.0, "0.375")]
+    client = httpx.Client(transport=httpx.MockTransport(_prometheus_handler(samples, trend)))
+    inv = load_inventory(INV)
+    from_prom = build_report(inv, observations=query_prometheus("http://prom.test:9090", client)).to_dict()
+    from_text = build_report(inv, observations=load_metrics(str(METRICS))).to_dict()
+    for key in ("indicators", "counties"):
+        assert [{k: v for k, v in i.items() if k != "source"} for i in from_prom[key]] == [
+            {k: v for k, v in i.items() if k != "source"} for i in from_text[key]
+        ]
+    assert _ind(from_prom, "village_access")["source"] == "prometheus"
+    assert [p["value"] for p in from_prom["trends"]["village_access"]] == [0.25, 0.3125, 0.375]
+
+
+def test_prometheus_error_body_becomes_an_upstream_error():
+    from cloudctl.errors import UpstreamError
+    from cloudctl.report import query_prometheus
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"status": "error", "errorType": "bad_data", "error": "parse error"})
+
+    client = httpx.Client(transport=httpx.MockTransport(refuse))
+    with pytest.raises(UpstreamError, match="bad_data parse error"):
+        query_prometheus("http://prom.test:9090", client)
+
+
+def test_metrics_and_prometheus_together_is_a_usage_error(cli):
+    code, _, err = cli("report", "-i", INV, "--no-store", "--metrics", METRICS, "--prometheus", "http://127.0.0.1:1")
+    assert code == 2
+    assert "--metrics" in err and "--prometheus" in err
+
+
+def test_unreachable_agent_is_exit_3_with_a_hint(cli):
+    with socket.socket() as s:  # a free loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code, out, err = cli("report", "-i", INV, "--no-store", "--metrics", f"http://127.0.0.1:{port}/metrics")
+    assert code == 3
+    assert f"127.0.0.1:{port}" in err and "cloudctl-agent" in err
+    assert "Traceback" not in err
+
+
+def test_a_file_that_is_not_metrics_is_exit_2_naming_it(cli, tmp_path):
+    bad = tmp_path / "metrics.txt"
+    bad.write_text('egov_node_up{node="x" 1\n')
+    code, _, err = cli("report", "-i", INV, "--no-store", "--metrics", bad)
+    assert code == 2
+    assert str(bad) in err
+
+
+def test_terminal_output_in_chinese_and_english(cli):
+    code, out, _ = cli("report", "-i", INV, "--no-store", "--lang", "zh", "--metrics", METRICS)
+    assert code == 0
+    assert "吕梁市数字政府建设指标报告" in out and "行政村电子" in out
+    assert all(name in out for name in ("离石区", "交口县", "方山县"))
+    assert "fangshan-core" in out
+    code, out, _ = cli("report", "-i", INV, "--no-store", "--lang", "en", "--metrics", METRICS)
+    assert code == 0
+    assert "Lüliang Digital Government Indicator Report" in out and "Nodes down longest (3 down)" in out
