@@ -6,6 +6,7 @@ Every problem of every file is collected before anything is reported, each with
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -258,8 +259,17 @@ def load_inventory(root: str | os.PathLike[str]) -> Inventory:
         )
     inv = Inventory(root)
     problems: list[Problem] = []
-    for kind in KINDS:
-        _load_kind(root, kind, inv, problems)
+    # Loading builds ~300,000 small objects (YAML nodes, dicts, models) that all stay alive;
+    # the cyclic GC would scan them again and again for nothing (measured: 1.7 s with it on,
+    # 0.5 s off). Pause it for the bulk load only.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for kind in KINDS:
+            _load_kind(root, kind, inv, problems)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     # References are checked even when some records failed, so one run shows everything;
     # ids of failed records count as existing to avoid cascades of follow-on errors.
     _check_references(inv, problems)
