@@ -58,6 +58,22 @@ class _Protocol(asyncio.DatagramProtocol):
         self._client.stats["socket_errors"] = self._client.stats.get("socket_errors", 0) + 1
 
 
+RECEIVE_BUFFER = 4 << 20  # thousands of answers can land at once; the 208 KiB default drops them
+
+
+def _grow_receive_buffer(sock: socket.socket | None) -> None:
+    if sock is None:
+        return
+    for option in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):  # FORCE works as root
+        if option is None:
+            continue
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, RECEIVE_BUFFER)
+            return
+        except OSError:
+            continue
+
+
 def _expire(waiter: asyncio.Future) -> None:
     if not waiter.done():
         waiter.set_result(None)
@@ -96,6 +112,7 @@ class V2cClient:
                     )
                 except OSError as exc:
                     raise SnmpError("socket", f"cannot open a UDP socket: {exc.strerror}") from None
+                _grow_receive_buffer(tr.get_extra_info("socket"))
                 self._transports[family] = tr
             return tr
 

@@ -22,8 +22,21 @@ _NO_SUCH_OBJECT = b"\x80\x00"
 _NO_SUCH_INSTANCE = b"\x81\x00"
 
 
-def _arcs(oid: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in oid.split("."))
+# Column and scalar OIDs repeat across thousands of nodes: parse and encode each once.
+_OIDS: dict[str, tuple[tuple[int, ...], bytes, bytes]] = {}
+_OIDS_MAX = 100_000
+
+
+def _oid(oid: str) -> tuple[tuple[int, ...], bytes, bytes]:
+    """(arcs, content octets, full TLV) of a dotted OID."""
+    hit = _OIDS.get(oid)
+    if hit is None:
+        arcs = tuple(map(int, oid.split(".")))
+        raw = ber.encode_oid_content(arcs)
+        hit = (arcs, raw, ber.tlv(ber.OID, raw))
+        if len(_OIDS) < _OIDS_MAX:
+            _OIDS[oid] = hit
+    return hit
 
 
 class MibView:
@@ -31,14 +44,14 @@ class MibView:
 
     def __init__(self, objects: dict[str, tuple[int, object] | Dynamic], *, max_size: int = 1472,
                  too_big_over_repetitions: int | None = None) -> None:
-        items = sorted(((_arcs(o), o, v) for o, v in objects.items()), key=lambda t: t[0])
-        self.keys: list[tuple[int, ...]] = [k for k, _, _ in items]
-        self._oid_tlv: list[bytes] = [ber.encode_oid(o) for _, o, _ in items]
-        self._oid_raw: list[bytes] = [ber.encode_oid_content(k) for k, _, _ in items]
+        items = sorted(((_oid(o), v) for o, v in objects.items()), key=lambda t: t[0][0])
+        self.keys: list[tuple[int, ...]] = [o[0] for o, _ in items]
+        self._oid_raw: list[bytes] = [o[1] for o, _ in items]
+        self._oid_tlv: list[bytes] = [o[2] for o, _ in items]
         # Pre-encoded varbind for fixed values, the callable for dynamic ones.
-        self._vb: list[bytes | Dynamic] = []
-        for (_, _, v), oid_tlv in zip(items, self._oid_tlv):
-            self._vb.append(v if callable(v) else pdu.encode_varbind(oid_tlv, ber.encode_value(*v)))
+        self._vb: list[bytes | Dynamic] = [
+            v if callable(v) else pdu.encode_varbind(o[2], ber.encode_value(*v)) for o, v in items
+        ]
         self._index = {k: i for i, k in enumerate(self.keys)}
         self._tables = {k[:-1] for k in self.keys}  # column prefixes: GET of a missing row → noSuchInstance
         self.max_size = max_size

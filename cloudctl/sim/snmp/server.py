@@ -72,12 +72,20 @@ class FleetServer:
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, *, prebuild: bool = True) -> None:
+        """Bind the socket(s); with ``prebuild``, build every node's MIB first (in slices, so the
+        loop stays responsive) so the first sweep is not slowed by lazy construction."""
         self._loop = asyncio.get_running_loop()
+        if prebuild:
+            for i, n in enumerate(self.nodes):
+                if n.view is None and not n.spec.down:
+                    n.view = build_view(n.spec, seed=self.seed)
+                if i % 200 == 199:
+                    await asyncio.sleep(0)
         if self.mode == "addresses":
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            _grow_buffers(sock)
             sock.bind(("0.0.0.0", self.port))
             sock.setblocking(False)
             self.port = sock.getsockname()[1]
@@ -168,6 +176,14 @@ class FleetServer:
             self.stats["answered"] += 1
         except OSError:
             self.stats["send_failed"] += 1
+
+
+def _grow_buffers(sock: socket.socket) -> None:
+    for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):  # bursts from thousands of polls at once
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, 4 << 20)
+        except OSError:
+            pass
 
 
 def _raise_fd_limit(wanted: int) -> None:
