@@ -22,8 +22,8 @@ from starlette.responses import Response
 from cloudctl.sim.faults import Faults
 
 Clock = Callable[[], float]
-# (status, message, path) -> (body, extra headers)
-ErrorShape = Callable[[int, str, str], dict]
+# (status, message, path, request id) -> error body in the simulator's shape
+ErrorShape = Callable[[int, str, str, str], dict]
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -70,7 +70,7 @@ class SimLayer:
             status = 429 if fate == "throttle" else self.faults.error_status()
             message = "Rate limit exceeded, retry later." if status == 429 else "The server has either erred or is incapable of performing the requested operation."
             headers = {"Retry-After": _seconds(self.faults.retry_after)} if status == 429 else {}
-            response = json_response(self.error_shape(status, message, scope["path"]), status, headers)
+            response = json_response(self.error_shape(status, message, scope["path"], rid), status, headers)
             await response(scope, receive, self._stamp(send, rid, truncate=False))
             return
         truncate = not exempt and self.faults.truncate()

@@ -35,11 +35,11 @@ class OpenStackCredentials:
     admin_project_id: str = "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"
 
 
-def _error_shape(status: int, message: str, path: str) -> dict:
+def _error_shape(status: int, message: str, path: str, rid: str = "") -> dict:
     if path.startswith("/network"):
         return neutron_error(status, message)
     if path.startswith("/placement"):
-        return placement_error(status, message)
+        return placement_error(status, message, rid)
     if path.startswith("/identity"):
         return keystone_error(status, message)
     return nova_error(status, message)
