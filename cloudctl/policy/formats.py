@@ -19,7 +19,8 @@ from cloudctl.policy.loader import LoadedPolicy, LoadedWaiver
 from cloudctl.policy.model import SEVERITIES
 
 FORMATS = ("text", "json", "junit", "github", "sarif")
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# The OASIS publication of SARIF 2.1.0 (errata 01); tests validate against a vendored copy.
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 _GITHUB_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "notice"}
 # GitHub code scanning ranks alerts by this CVSS-like score.
