@@ -53,6 +53,9 @@ td.bad { color:var(--red); font-weight:bold; } td.good { color:var(--green); }
 .problem { border:1px solid var(--line); border-radius:6px; padding:8px 10px; break-inside:avoid; }
 .problem h3 { font-size:14px; margin:0 0 6px; color:var(--red); }
 .problem table td, .problem table th { padding:3px 4px; font-size:12px; white-space:normal; }
+.problem table.detail td { text-align:left; }
+.headline { margin:8px 0 0; font-size:15px; font-weight:bold; }
+.headline span { margin-right:16px; } .headline .bad { color:var(--red); } .headline .good { color:var(--green); }
 .sev { display:inline-block; min-width:3em; text-align:center; border-radius:3px; color:#fff; padding:0 4px; font-size:12px; }
 .sev-critical { background:#8e0000; } .sev-high { background:var(--red); } .sev-medium { background:var(--amber); } .sev-low { background:#7b8794; }
 footer { margin-top:24px; border-top:1px solid var(--line); padding-top:8px; color:var(--muted); font-size:12px; }
@@ -103,11 +106,6 @@ def _charts(report: Report, lang: str) -> str:
     title = t("report.chart.progress", lang)
     items = [svg.Progress(text.title(i, lang), i.value, i.target) for i in report.indicators]
     figs.append((title, svg.progress("progress", title, items)))
-    if report.waves:
-        title = t("report.chart.burndown", lang)
-        bars = [svg.WaveBar(w.name, w.migrated, w.in_progress, max(0, w.remaining - w.in_progress)) for w in report.waves]
-        legend = [t("report.wave.migrated", lang), t("report.wave.in_progress", lang), t("report.wave.remaining", lang)]
-        figs.append((title, svg.burndown("burndown", title, bars, legend, t("report.chart.remaining_line", lang))))
     trend = report.trends.get("village_access")
     if trend and len(trend) >= 2:
         title = t("report.chart.trend", lang)
@@ -166,7 +164,12 @@ def _waves(report: Report, lang: str) -> str:
         f'<td class="{"bad" if w.remaining and w.status == "done" else ""}">{w.remaining}</td></tr>'
         for w in report.waves
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    title = t("report.chart.burndown", lang)
+    bars = [svg.WaveBar(w.name, w.migrated, w.in_progress, max(0, w.remaining - w.in_progress)) for w in report.waves]
+    legend = [t("report.wave.migrated", lang), t("report.wave.in_progress", lang), t("report.wave.remaining", lang)]
+    chart = svg.burndown("burndown", title, bars, legend, t("report.chart.remaining_line", lang))
+    return f'<div class="charts"><figure><figcaption>{_e(title)}</figcaption>{chart}</figure><div>{table}</div></div>'
 
 
 def _more(total: int | None, shown: int, lang: str) -> str:
@@ -213,7 +216,7 @@ def _problems(report: Report, lang: str) -> str:
             f"<td>{_e(v.title_zh if lang == 'zh' else v.title_en)}<br><small>{_e(v.record_id)} · {_e(v.location)}</small></td></tr>"
             for v in p.violations
         )
-        body = f"<table>{counts}</table>" + (f"<table>{top}</table>" if top else "")
+        body = f"<table>{counts}</table>" + (f'<table class="detail">{top}</table>' if top else "")
     violations = f'<div class="problem" data-problem="violations"><h3>{_e(t("report.problems.violations", lang))}</h3>{body}</div>'
     return f'<div class="problems">{nodes}{villages}{violations}</div>'
 
@@ -239,6 +242,21 @@ def _footer(report: Report, lang: str) -> str:
     )
 
 
+def _headline(report: Report, lang: str) -> str:
+    """One line a manager reads first: targets met, nodes down, villages off the network, violations."""
+    known = [i for i in report.indicators if i.met is not None]
+    met = sum(1 for i in known if i.met)
+    p = report.problems
+    parts = [("good" if met == len(known) else "bad", t("report.headline.met", lang, met=met, total=len(known)))]
+    if p.nodes_down_total is not None:
+        parts.append(("bad" if p.nodes_down_total else "good", t("report.headline.nodes_down", lang, n=p.nodes_down_total)))
+    parts.append(("bad" if p.villages_unconnected_total else "good", t("report.headline.villages", lang, n=p.villages_unconnected_total)))
+    if p.violations_by_severity is not None:
+        n = sum(p.violations_by_severity.values())
+        parts.append(("bad" if n else "good", t("report.headline.violations", lang, n=n)))
+    return '<p class="headline">' + "".join(f'<span class="{c}">{_e(x)}</span>' for c, x in parts) + "</p>"
+
+
 def render_html(report: Report, lang: str) -> str:
     """The whole page as one string."""
     when = report.generated_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
@@ -262,7 +280,7 @@ def render_html(report: Report, lang: str) -> str:
         f"<h1>{_e(t('report.title', lang))}</h1>"
         f'<p class="sub">{_e(t("report.subtitle", lang))}</p>'
         f'<p class="meta">{_e(t("report.generated", lang, time=when))}</p>'
-        f"</header>{body}{_footer(report, lang)}</main></body></html>\n"
+        f"{_headline(report, lang)}</header>{body}{_footer(report, lang)}</main></body></html>\n"
     )
 
 
