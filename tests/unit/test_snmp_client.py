@@ -1,0 +1,323 @@
+"""The v2c client against fake agents on loopback: GET/WALK semantics, tooBig, retries, timeouts,
+non-increasing OIDs, and hostile datagrams (garbage, wrong ids, wrong community, wrong sender)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import time
+import tracemalloc
+
+import pytest
+
+from cloudctl.secrets import Secret
+from cloudctl.sim.snmp.mibview import MibView
+from cloudctl.snmp import ber, pdu
+from cloudctl.snmp.base import NO_SUCH_INSTANCE, NO_SUCH_OBJECT, SnmpError, Target
+from cloudctl.snmp.client import Client
+from cloudctl.snmp.v2c import STAT_KEYS
+
+COL = "1.3.6.1.2.1.31.1.1.1.1"
+
+
+def _view(rows: int = 30, **kw) -> MibView:
+    objs = {"1.3.6.1.2.1.1.5.0": (ber.OCTET_STRING, b"node-a"), "1.3.6.1.2.1.1.3.0": (ber.TIMETICKS, 4242)}
+    objs.update({f"{COL}.{i}": (ber.OCTET_STRING, f"GE0/0/{i}".encode()) for i in range(1, rows + 1)})
+    objs["1.3.6.1.2.1.31.1.1.1.15.1"] = (ber.GAUGE32, 1000)
+    return MibView(objs, **kw)
+
+
+class FakeAgent(asyncio.DatagramProtocol):
+    """A UDP peer on 127.0.0.1; ``handler(msg, raw, addr, agent)`` sends whatever it wants."""
+
+    def __init__(self, handler) -> None:
+        self.handler = handler
+        self.requests = 0
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data, addr) -> None:
+        self.requests += 1
+        self.handler(pdu.decode_message(data), data, addr, self)
+
+    def send(self, data: bytes, addr) -> None:
+        self.transport.sendto(data, addr)
+
+    @property
+    def port(self) -> int:
+        return self.transport.get_extra_info("sockname")[1]
+
+
+async def start_agent(handler) -> FakeAgent:
+    loop = asyncio.get_running_loop()
+    _, agent = await loop.create_datagram_endpoint(lambda: FakeAgent(handler), local_addr=("127.0.0.1", 0))
+    return agent
+
+
+def serve_view(view: MibView, community: bytes = b"public"):
+    def handler(msg, raw, addr, agent):
+        if msg.community == community:
+            reply = view.respond(msg)
+            if reply:
+                agent.send(reply, addr)
+
+    return handler
+
+
+def target(port: int, **kw) -> Target:
+    base = dict(community=Secret("public"), timeout=0.5, retries=0, max_repetitions=8)
+    base.update(kw)
+    return Target("127.0.0.1", port, **base)
+
+
+@pytest.fixture
+def run():
+    def runner(coro):
+        return asyncio.run(asyncio.wait_for(coro, 60))
+
+    return runner
+
+
+def test_get_returns_values_and_marks_missing_objects(run):
+    async def main():
+        agent = await start_agent(serve_view(_view()))
+        client = Client()
+        try:
+            got = await client.get(target(agent.port), ["1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.9.0", f"{COL}.99"])
+        finally:
+            await client.close()
+        assert got == [("1.3.6.1.2.1.1.5.0", b"node-a"), ("1.3.6.1.2.1.1.9.0", NO_SUCH_OBJECT), (f"{COL}.99", NO_SUCH_INSTANCE)]
+
+    run(main())
+
+
+def test_walk_reads_a_whole_column_over_several_getbulk_requests(run):
+    async def main():
+        agent = await start_agent(serve_view(_view(rows=30)))
+        client = Client()
+        try:
+            rows = await client.walk(target(agent.port, max_repetitions=4), COL)
+        finally:
+            await client.close()
+        assert [o for o, _ in rows] == [f"{COL}.{i}" for i in range(1, 31)]
+        assert rows[9] == (f"{COL}.10", b"GE0/0/10")
+        assert agent.requests == 8  # ceil(31 / 4): the last answer crosses the column's end
+
+    run(main())
+
+
+def test_walk_past_the_last_object_stops_at_end_of_mib_view(run):
+    async def main():
+        agent = await start_agent(serve_view(_view(rows=3)))
+        client = Client()
+        try:
+            assert await client.walk(target(agent.port), "1.3.6.1.2.1.31.1.1.1.15") == [("1.3.6.1.2.1.31.1.1.1.15.1", 1000)]
+            assert await client.walk(target(agent.port), "1.3.6.1.2.1.99") == []
+        finally:
+            await client.close()
+
+    run(main())
+
+
+def test_walk_halves_max_repetitions_on_too_big(run):
+    async def main():
+        agent = await start_agent(serve_view(_view(rows=20, too_big_over_repetitions=3)))
+        client = Client()
+        try:
+            rows = await client.walk(target(agent.port, max_repetitions=16), COL)
+        finally:
+            await client.close()
+        assert len(rows) == 20
+        assert client.stats["v2c"]["too_big"] == 3  # 16 → 8 → 4 → 2
+
+    run(main())
+
+
+def test_non_increasing_oid_stops_the_walk_and_is_reported(run):
+    def handler(msg, raw, addr, agent):
+        # A buggy agent: always answers the same row.
+        vbs = [(f"{COL}.5", ber.OCTET_STRING, b"x"), (f"{COL}.5", ber.OCTET_STRING, b"x")]
+        agent.send(pdu.encode_message(pdu.Message(1, msg.community, pdu.RESPONSE, msg.request_id, 0, 0, vbs)), addr)
+
+    async def main():
+        agent = await start_agent(handler)
+        client = Client()
+        try:
+            with pytest.raises(SnmpError) as err:
+                await client.walk(target(agent.port), COL)
+        finally:
+            await client.close()
+        assert err.value.kind == "nonIncreasing"
+        assert err.value.partial == [(f"{COL}.5", b"x")]
+        assert client.stats["v2c"]["non_increasing"] == 1
+        assert agent.requests == 1
+
+    run(main())
+
+
+def test_lost_answer_is_retried_with_the_same_request_id(run):
+    seen = []
+    view = _view()
+
+    def handler(msg, raw, addr, agent):
+        seen.append(msg.request_id)
+        if len(seen) > 1:
+            agent.send(view.respond(msg), addr)
+
+    async def main():
+        agent = await start_agent(handler)
+        client = Client()
+        try:
+            got = await client.get(target(agent.port, timeout=0.2, retries=2), ["1.3.6.1.2.1.1.5.0"])
+        finally:
+            await client.close()
+        assert got == [("1.3.6.1.2.1.1.5.0", b"node-a")]
+        assert len(seen) == 2 and seen[0] == seen[1]
+        assert client.stats["v2c"]["retries"] == 1
+
+    run(main())
+
+
+def test_wrong_community_is_a_timeout_not_a_crash(run):
+    async def main():
+        agent = await start_agent(serve_view(_view(), community=b"secret"))
+        client = Client()
+        try:
+            with pytest.raises(SnmpError) as err:
+                await client.get(target(agent.port, timeout=0.2, retries=1), ["1.3.6.1.2.1.1.5.0"])
+        finally:
+            await client.close()
+        assert err.value.kind == "timeout"
+        assert "public" not in str(err.value)
+        assert agent.requests == 2
+
+    run(main())
+
+
+def test_an_unreachable_node_does_not_delay_the_others(run):
+    async def main():
+        agent = await start_agent(serve_view(_view()))
+        dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound, never answers
+        dead.bind(("127.0.0.1", 0))
+        client = Client()
+        durations = []
+
+        async def live():
+            t0 = time.perf_counter()
+            await client.get(target(agent.port), ["1.3.6.1.2.1.1.5.0"])
+            durations.append(time.perf_counter() - t0)
+
+        try:
+            dead_poll = asyncio.ensure_future(client.get(target(dead.getsockname()[1], timeout=0.6, retries=1), ["1.3.6.1.2.1.1.5.0"]))
+            await asyncio.sleep(0.01)
+            await asyncio.gather(*(live() for _ in range(50)))
+            assert not dead_poll.done()  # still waiting for its second attempt
+            with pytest.raises(SnmpError):
+                await dead_poll
+        finally:
+            await client.close()
+            dead.close()
+        assert max(durations) < 0.5
+        assert client.v2c.pending == 0
+
+    run(main())
+
+
+def test_answers_from_the_wrong_address_or_with_wrong_fields_are_dropped(run):
+    view = _view()
+    other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    other.bind(("127.0.0.2", 0))
+
+    def handler(msg, raw, addr, agent):
+        good = view.respond(msg)
+        wrong_id = view.respond(pdu.Message(1, msg.community, pdu.GET, msg.request_id + 1, 0, 0, msg.varbinds))
+        wrong_comm = view.respond(pdu.Message(1, b"other", pdu.GET, msg.request_id, 0, 0, msg.varbinds))
+        not_response = pdu.encode_message(pdu.Message(1, msg.community, pdu.GET, msg.request_id, 0, 0, []))
+        other.sendto(good, addr)  # right id, wrong sender
+        for bad in (b"\x30\x03garbage", good[:-3], wrong_id, wrong_comm, not_response):
+            agent.send(bad, addr)
+        agent.send(good, addr)
+        agent.send(good, addr)  # duplicate after completion
+
+    async def main():
+        agent = await start_agent(handler)
+        client = Client()
+        try:
+            got = await client.get(target(agent.port), ["1.3.6.1.2.1.1.5.0"])
+            await asyncio.sleep(0.05)
+        finally:
+            await client.close()
+            other.close()
+        assert got == [("1.3.6.1.2.1.1.5.0", b"node-a")]
+        s = client.stats["v2c"]
+        assert (s["wrong_address"], s["garbage"], s["wrong_community"], s["unexpected_pdu"]) == (1, 2, 1, 1)
+        assert s["unknown_request_id"] == 2  # the wrong id + the duplicate
+        assert s["responses"] == 1
+
+    run(main())
+
+
+def _hostile_datagrams(valid: bytes, n: int, rng: random.Random) -> list[bytes]:
+    out = []
+    for i in range(n):
+        kind = i % 5
+        if kind == 0:
+            out.append(rng.randbytes(rng.randint(0, 120)))
+        elif kind == 1:
+            out.append(valid[: rng.randint(0, len(valid) - 1)])
+        elif kind == 2:
+            b = bytearray(valid)
+            b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+            out.append(bytes(b))
+        elif kind == 3:  # well-formed, unknown request id
+            out.append(pdu.encode_message(pdu.Message(1, b"public", pdu.RESPONSE, rng.randrange(2**31), 0, 0, [("1.3.6.1.2.1.1.5.0", ber.OCTET_STRING, b"x")])))
+        else:  # well-formed, forged community
+            out.append(pdu.encode_message(pdu.Message(1, rng.randbytes(6), pdu.RESPONSE, rng.randrange(2**31), 0, 0, [])))
+    return out
+
+
+@pytest.mark.slow
+def test_twenty_thousand_hostile_datagrams_neither_crash_nor_leak(run):
+    """A flood of junk at the client's socket while real polls run: all polls succeed, junk is
+    counted, nothing accumulates (pending map empty, memory flat)."""
+    view = _view()
+    rng = random.Random(20)
+    valid = view.respond(pdu.decode_message(pdu.encode_request(pdu.GET, b"public", 1, ["1.3.6.1.2.1.1.5.0"])))
+    junk = _hostile_datagrams(valid, 20_000, rng)
+
+    async def main():
+        agent = await start_agent(serve_view(view))
+        client = Client()
+        t = target(agent.port, timeout=1.0, retries=2)
+        await client.get(t, ["1.3.6.1.2.1.1.5.0"])  # opens the client socket
+        port = client.v2c._transports[socket.AF_INET].get_extra_info("sockname")[1]
+        flood = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        ok = 0
+        tracemalloc.start()
+        try:
+            for start in range(0, len(junk), 500):
+                if start == 2000:
+                    base = tracemalloc.get_traced_memory()[0]
+                for d in junk[start:start + 500]:
+                    flood.sendto(d, ("127.0.0.1", port))
+                got = await client.get(t, ["1.3.6.1.2.1.1.5.0"])
+                ok += got == [("1.3.6.1.2.1.1.5.0", b"node-a")]
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0.1)
+            grown = tracemalloc.get_traced_memory()[0] - base
+        finally:
+            tracemalloc.stop()
+            flood.close()
+            await client.close()
+        s = client.stats["v2c"]
+        assert ok == 40
+        assert client.v2c.pending == 0
+        dropped = s["garbage"] + s["unknown_request_id"] + s["wrong_community"] + s["wrong_address"] + s["unexpected_pdu"]
+        assert dropped >= 19_000  # a few junk datagrams may be dropped by the kernel; none crash
+        assert set(s) <= set(STAT_KEYS) | {"socket_errors"}  # a fixed set of counters, not one per sender
+        assert grown < 512 * 1024, f"memory grew by {grown} bytes"
+
+    run(main())
