@@ -34,10 +34,13 @@ class WaveProgress:
 
 
 def state_of(system: System) -> str:
-    """The migration state; a system without a migration block is 'migrated' when on the cloud."""
+    """The migration state. Without a migration block: 'migrated' when on the cloud, 'retained_on_prem'
+    for a classified (涉密) system (it never moves), else 'planned'."""
     if system.migration is not None:
         return system.migration.state
-    return "migrated" if system.deployment == "cloud" else "planned"
+    if system.deployment == "cloud":
+        return "migrated"
+    return "retained_on_prem" if system.classified else "planned"
 
 
 def wave_progress(inv: Inventory, store: object | None = None) -> list[WaveProgress]:
