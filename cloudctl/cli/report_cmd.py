@@ -138,7 +138,7 @@ def _print(rep: "Report", lang: str) -> None:
             c.name,
             f"{c.villages_connected}/{c.villages} ({text.pct(c.coverage, 0)})",
             "—" if c.nodes_up is None else f"{c.nodes_up}/{c.nodes}",
-            "—" if c.ipv6_nodes is None else f"{c.ipv6_nodes}/{c.nodes} ({text.pct(c.ipv6_ratio, 0)})",
+            "—" if c.ipv6_nodes is None else f"{c.ipv6_nodes}/{c.ipv6_known} ({text.pct(c.ipv6_ratio, 0)})",
             text.mbps(c.core_uplink_mbps) if c.gigabit is not False else f"[red]{text.mbps(c.core_uplink_mbps)}[/red]",
             f"{c.systems_on_cloud}/{c.systems}" if c.systems else "—",
         )

@@ -68,7 +68,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.county.name": {"zh": "县(市、区)", "en": "County"},
     "report.county.villages": {"zh": "行政村接入", "en": "Villages connected"},
     "report.county.nodes_up": {"zh": "节点在线", "en": "Nodes up"},
-    "report.county.ipv6": {"zh": "IPv6 节点", "en": "IPv6 nodes"},
+    "report.county.ipv6": {"zh": "IPv6(在线节点中)", "en": "IPv6 (of nodes up)"},
     "report.county.uplink": {"zh": "骨干上联", "en": "Backbone uplink"},
     "report.county.systems": {"zh": "系统上云", "en": "Systems on cloud"},
     "report.county.total": {"zh": "合计", "en": "Total"},

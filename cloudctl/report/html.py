@@ -132,7 +132,7 @@ def _counties(report: Report, lang: str) -> str:
             f'<tr data-county="{_e(c.county)}"><td>{_e(c.name)}</td>'
             + _ratio_cell(c.villages_connected, c.villages, c.coverage)
             + ("<td>—</td>" if c.nodes_up is None else f"<td>{c.nodes_up}/{c.nodes}</td>")
-            + _ratio_cell(c.ipv6_nodes, c.nodes, c.ipv6_ratio)
+            + _ratio_cell(c.ipv6_nodes, c.ipv6_known or 0, c.ipv6_ratio)
             + f'<td class="{uplink_cls}">{_e(text.mbps(c.core_uplink_mbps))}</td>'
             + (f"<td>{c.systems_on_cloud}/{c.systems}</td>" if c.systems else "<td>—</td>")
             + "</tr>"
@@ -142,13 +142,14 @@ def _counties(report: Report, lang: str) -> str:
     nt = sum(c.nodes for c in cs)
     up = None if any(c.nodes_up is None for c in cs) else sum(c.nodes_up or 0 for c in cs)
     v6 = None if any(c.ipv6_nodes is None for c in cs) else sum(c.ipv6_nodes or 0 for c in cs)
+    v6_known = sum(c.ipv6_known or 0 for c in cs)
     st, so = sum(c.systems for c in cs), sum(c.systems_on_cloud for c in cs)
     gig = sum(1 for c in cs if c.gigabit)
     foot = (
         f"<tr><td>{_e(t('report.county.total', lang))}</td>"
         + _ratio_cell(vc, vt, vc / vt if vt else None)
         + ("<td>—</td>" if up is None else f"<td>{up}/{nt}</td>")
-        + _ratio_cell(v6, nt, v6 / nt if v6 is not None and nt else None)
+        + _ratio_cell(v6, v6_known, v6 / v6_known if v6 is not None and v6_known else None)
         + f"<td>≥1 Gbit/s: {gig}/{len(cs)}</td>"
         + f"<td>{so}/{st}</td></tr>"
     )

@@ -57,7 +57,8 @@ class CountyRow:
     coverage: float | None
     nodes: int
     nodes_up: int | None  # None without observations
-    ipv6_nodes: int | None
+    ipv6_nodes: int | None  # IPv6-enabled nodes among ...
+    ipv6_known: int | None  # ... the nodes up (whose IPv6 state is known)
     ipv6_ratio: float | None
     core_uplink_mbps: int | None  # the slowest core node's uplink (observed, else expected)
     gigabit: bool | None

@@ -1,8 +1,16 @@
 """The extranet (一张网) numbers: village access, IPv6, gigabit backbone, per-county rows, nodes down.
 
-Inputs are the inventory and, optionally, the agents' observations. Without observations the
-village rate counts villages that have a node in the inventory (planned nodes), and the uplink
-speeds are the inventory's expected ``uplink_mbps``; IPv6 has no inventory source and stays None.
+Inputs are the inventory and, optionally, the agents' observations. The definitions are the
+agent's (``cloudctl/agent/aggregates.py``), so the report and the dashboards agree:
+
+- a site is connected when any of its nodes is up (village rate = plan indicator 5);
+- IPv6 share = IPv6-enabled nodes / nodes up (a node that is down has no known IPv6 state);
+- gigabit backbone = county core nodes with uplink ≥ 1000 Mbit/s / county core nodes whose
+  uplink speed is known.
+
+Without observations the village rate counts villages that have a node in the inventory
+(planned nodes), the uplink speeds are the inventory's expected ``uplink_mbps``, and IPv6 has no
+source (None).
 """
 
 from __future__ import annotations
@@ -38,10 +46,13 @@ class Network:
         return bool(o and o.up)
 
     def ipv6(self, node_id: str) -> bool | None:
+        """IPv6-enabled, for a node that is up and reported it; None when unknown."""
         if self.obs is None:
             return None
         o = self.obs.nodes.get(node_id)
-        return bool(o and o.ipv6)
+        if o is None or not o.up or o.ipv6 is None:
+            return None
+        return o.ipv6
 
     def uplink_mbps(self, node_id: str) -> int | None:
         """Observed uplink speed; the expected one without observations; None when not observed."""
@@ -66,21 +77,21 @@ class Network:
 
     def ipv6_share(self) -> Indicator:
         """Share of extranet nodes with a global IPv6 address (IPv6 改造 of the whole extranet)."""
-        total = len(self.inv.nodes)
-        if self.obs is None or not total:
-            return Indicator("ipv6_nodes", None, total, None, 1.0, DEADLINE, "none")
-        ok = sum(1 for n in self.inv.nodes if self.ipv6(n))
-        return Indicator("ipv6_nodes", ok, total, ok / total, 1.0, DEADLINE, self.obs.source)
+        if self.obs is None:
+            return Indicator("ipv6_nodes", None, None, None, 1.0, DEADLINE, "none")
+        known = [v for v in (self.ipv6(n) for n in self.inv.nodes) if v is not None]
+        ok = sum(known)
+        return Indicator("ipv6_nodes", ok, len(known), ok / len(known) if known else None, 1.0, DEADLINE, self.obs.source)
 
     def core_nodes(self) -> list[str]:
         return [n.id for n in self.inv.nodes.values() if n.role == "core" and self.inv.sites.get(n.site) is not None and self.inv.sites[n.site].level == "county"]
 
     def backbone_gigabit(self) -> Indicator:
         """Share of city–county backbone links (county core uplinks) at ≥ 1000 Mbit/s (市县骨干千兆)."""
-        cores = self.core_nodes()
-        ok = sum(1 for n in cores if (self.uplink_mbps(n) or 0) * 1_000_000 >= GIGABIT_BPS)
+        speeds = [s for s in (self.uplink_mbps(n) for n in self.core_nodes()) if s is not None]
+        ok = sum(1 for s in speeds if s * 1_000_000 >= GIGABIT_BPS)
         source = self.obs.source if self.obs else "inventory"
-        return Indicator("backbone_gigabit", ok, len(cores), ok / len(cores) if cores else None, 1.0, DEADLINE, source)
+        return Indicator("backbone_gigabit", ok, len(speeds), ok / len(speeds) if speeds else None, 1.0, DEADLINE, source)
 
     # -- tables ------------------------------------------------------------------------------
     def county_rows(self, systems: dict[str, tuple[int, int]]) -> list[CountyRow]:
@@ -99,9 +110,8 @@ class Network:
         for c in inv.counties():
             vs, ns = villages[c.id], nodes[c.id]
             connected = sum(1 for v in vs if self.connected(v))
-            ipv6 = None if self.obs is None else sum(1 for n in ns if self.ipv6(n))
-            speeds = [self.uplink_mbps(n) for n in cores[c.id]]
-            known = [s for s in speeds if s is not None]
+            v6 = [v for v in (self.ipv6(n) for n in ns) if v is not None]
+            known = [s for s in (self.uplink_mbps(n) for n in cores[c.id]) if s is not None]
             core = min(known) if known else None
             n_sys, on_cloud = systems.get(c.id, (0, 0))
             rows.append(
@@ -113,10 +123,11 @@ class Network:
                     coverage=connected / len(vs) if vs else None,
                     nodes=len(ns),
                     nodes_up=None if self.obs is None else sum(1 for n in ns if self.up(n)),
-                    ipv6_nodes=ipv6,
-                    ipv6_ratio=ipv6 / len(ns) if ipv6 is not None and ns else None,
+                    ipv6_nodes=None if self.obs is None else sum(v6),
+                    ipv6_known=None if self.obs is None else len(v6),
+                    ipv6_ratio=sum(v6) / len(v6) if v6 else None,
                     core_uplink_mbps=core,
-                    gigabit=None if not speeds else all((s or 0) >= 1000 for s in speeds),
+                    gigabit=None if core is None else core >= 1000,
                     systems=n_sys,
                     systems_on_cloud=on_cloud,
                     migration_ratio=on_cloud / n_sys if n_sys else None,

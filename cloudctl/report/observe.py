@@ -96,7 +96,9 @@ def load_metrics(url_or_file: str, client: httpx.Client | None = None) -> Observ
         return parse_metrics(resp.text, url_or_file)
     path = Path(url_or_file)
     try:
-        text = path.read_text(encoding="utf-8")
+        # bytes, not read_text(): universal newlines would split label values holding a raw CR
+        # (sysDescr of some switches), which the exposition format allows
+        text = path.read_bytes().decode("utf-8", errors="replace")
     except OSError as exc:
         raise InputError(Problem(Location(str(path)), f"cannot read metrics file: {exc.strerror}"), hint="pass a file saved from the agent's /metrics or its URL") from None
     return parse_metrics(text, str(path))

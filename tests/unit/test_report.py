@@ -40,12 +40,11 @@ def test_indicators_from_agent_metrics_match_hand_computed_numbers(cli):
     assert (village["numerator"], village["denominator"], village["value"]) == (6, 16, 0.375)
     assert (village["target"], village["deadline"], village["plan_ref"], village["source"]) == (1.0, "2025-12-31", 5, "metrics")
     assert village["gap"] == 0.625 and village["met"] is False
-    ipv6 = _ind(doc, "ipv6_nodes")
-    assert (ipv6["numerator"], ipv6["denominator"]) == (9, 23)
-    assert ipv6["value"] == pytest.approx(9 / 23, abs=1e-6)
+    ipv6 = _ind(doc, "ipv6_nodes")  # among the 20 nodes up (the agent's definition)
+    assert (ipv6["numerator"], ipv6["denominator"], ipv6["value"]) == (9, 20, 0.45)
     backbone = _ind(doc, "backbone_gigabit")
-    # 13 core uplinks: liulin/shilou/jiaokou report 100 Mbit/s, fangshan is down (no reading) → 9 gigabit
-    assert (backbone["numerator"], backbone["denominator"]) == (9, 13)
+    # 13 core uplinks: fangshan is down (speed unknown), liulin/shilou/jiaokou report 100 Mbit/s → 9 of 12
+    assert (backbone["numerator"], backbone["denominator"], backbone["value"]) == (9, 12, 0.75)
     assert doc["sources"]["nodes_observed"] == "23/23"
 
 
@@ -55,7 +54,7 @@ def test_without_agent_data_village_rate_counts_villages_with_a_planned_node(cli
     assert (village["numerator"], village["denominator"], village["value"]) == (8, 16, 0.5)
     assert village["source"] == "inventory_planned"
     ipv6 = _ind(doc, "ipv6_nodes")
-    assert ipv6["value"] is None and ipv6["met"] is None and ipv6["source"] == "none"
+    assert ipv6["value"] is None and ipv6["met"] is None and ipv6["gap"] is None and ipv6["source"] == "none"
     backbone = _ind(doc, "backbone_gigabit")  # expected uplink_mbps: all but shilou, fangshan, jiaokou
     assert (backbone["numerator"], backbone["denominator"], backbone["source"]) == (10, 13, "inventory")
     assert "report.note.no_metrics" in doc["notes"]
@@ -84,11 +83,13 @@ def test_county_table_has_the_13_counties_with_hand_computed_rows(cli):
     assert len(doc["counties"]) == 13
     assert rows["lishi"]["name"] == "离石区"
     lishi = rows["lishi"]
-    assert (lishi["villages"], lishi["villages_connected"], lishi["nodes"], lishi["nodes_up"], lishi["ipv6_nodes"]) == (3, 1, 4, 3, 3)
+    assert (lishi["villages"], lishi["villages_connected"], lishi["nodes"], lishi["nodes_up"]) == (3, 1, 4, 3)
+    assert (lishi["ipv6_nodes"], lishi["ipv6_known"], lishi["ipv6_ratio"]) == (3, 3, 1.0)  # of the nodes up
     assert (lishi["core_uplink_mbps"], lishi["gigabit"], lishi["systems"], lishi["systems_on_cloud"]) == (1000, True, 1, 1)
     assert (rows["fenyang"]["systems"], rows["fenyang"]["systems_on_cloud"], rows["fenyang"]["migration_ratio"]) == (1, 0, 0.0)
     assert (rows["liulin"]["core_uplink_mbps"], rows["liulin"]["gigabit"]) == (100, False)
-    assert (rows["fangshan"]["nodes_up"], rows["fangshan"]["core_uplink_mbps"], rows["fangshan"]["gigabit"]) == (0, None, False)
+    fangshan = rows["fangshan"]  # its only node is down: nothing known
+    assert (fangshan["nodes_up"], fangshan["ipv6_ratio"], fangshan["core_uplink_mbps"], fangshan["gigabit"]) == (0, None, None, None)
     assert sum(r["villages_connected"] for r in doc["counties"]) == 6
 
 
@@ -170,6 +171,15 @@ def test_prometheus_error_body_becomes_an_upstream_error():
     client = httpx.Client(transport=httpx.MockTransport(refuse))
     with pytest.raises(UpstreamError, match="bad_data parse error"):
         query_prometheus("http://prom.test:9090", client)
+
+
+def test_label_values_with_a_raw_carriage_return_are_read(cli, tmp_path):
+    """Some switches' sysDescr holds CR LF; the agent escapes the LF, the CR stays (the format allows it)."""
+    text = METRICS.read_bytes() + b'egov_node_info{node="lishi-core",sysdescr="H3C Comware\r\\nVersion 7.1"} 1\n'
+    saved = tmp_path / "metrics.prom"
+    saved.write_bytes(text)
+    doc = _report(cli, "--metrics", saved)
+    assert _ind(doc, "village_access")["numerator"] == 6
 
 
 def test_metrics_and_prometheus_together_is_a_usage_error(cli):
