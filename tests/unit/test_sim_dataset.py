@@ -114,3 +114,16 @@ def test_twenty_thousand_servers_build_in_seconds(inv):
 def test_without_inventory_every_cloud_still_has_a_project():
     ds = dataset.build(None, seed=0)
     assert all(c.projects and c.servers for c in ds.clouds.values())
+
+
+def test_shipped_inventory_builds_a_dataset_with_every_cloud_system():
+    from tests.conftest import INVENTORY
+
+    if not INVENTORY.is_dir():
+        pytest.skip("inventory/ is not in this checkout yet")
+    inv = load_inventory(INVENTORY)
+    ds = dataset.build(inv, seed=0)
+    tagged = {s.system_id for c in ds.clouds.values() for s in c.servers if s.system_id}
+    cloud_systems = {s.id for s in inv.systems.values() if s.deployment == "cloud"}
+    assert cloud_systems <= tagged
+    assert {p.name for c in ds.clouds.values() for p in c.projects} >= {t.project for t in inv.tenants.values()}
