@@ -5,7 +5,7 @@ Inventory records (sites, nodes, systems, tenants, waves) are in ``cloudctl.inve
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Kind = Literal["server", "volume", "network", "subnet", "floating_ip", "project", "quota", "capacity"]
@@ -40,8 +40,11 @@ class Resource:
 
     def flat(self) -> dict[str, Any]:
         """A flat dict for listings: the common fields, then ``extra`` fields not shadowing them."""
-        d = asdict(self)
-        extra = d.pop("extra")
-        for k, v in extra.items():
+        # Not dataclasses.asdict(): its deep copy made `ls` over 50,000 servers take seconds.
+        d = {f: getattr(self, f) for f in _COMMON_FIELDS}
+        for k, v in self.extra.items():
             d.setdefault(k, v)
         return d
+
+
+_COMMON_FIELDS = tuple(f for f in Resource.__slots__ if f != "extra")  # type: ignore[attr-defined]

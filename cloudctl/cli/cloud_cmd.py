@@ -129,6 +129,11 @@ def ls(
     conds += [(f, v) for f, v in (("project", project), ("status", status), ("arch", arch), ("system", system)) if v is not None]
     provs = set(provider or ())
     with _open(store) as st:
+        if output is Format.json and not (conds or sort or columns) and len(provs) <= 1:
+            # Fast path (50,000 servers well under a second): JSON text straight from the store.
+            lines = list(st.json_objects(k, snapshot=snapshot, provider=next(iter(provs), None)))
+            sys.stdout.write("[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n")
+            return
         rows = [r.flat() for r in st.resources(k, snapshot=snapshot) if not provs or r.provider in provs]
     rows = [r for r in rows if _matches(r, conds)] if conds else rows
     for key in reversed([s for s in (sort or "").split(",") if s]):
@@ -142,7 +147,26 @@ def ls(
         cols = DEFAULT_COLUMNS.get(k, BASE_COLUMNS)
     else:
         cols = None  # machine formats: every field, the base ones first
-    render(rows, output, cols)
+    if output is Format.json:
+        _write_json(rows, cols)
+    else:
+        render(rows, output, cols)
+
+
+def _write_json(rows: list[dict], cols: list[str] | None) -> None:
+    """A JSON list of flat objects, one object per line.
+
+    Rows from the store are already plain JSON values, so the C encoder can do the work: the
+    generic renderer's indented output goes through the pure-Python encoder, which made
+    `ls -o json` over 50,000 servers take several seconds.
+    """
+    import json
+
+    enc = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    # Every row already has the common fields first (Resource.flat); without --columns each
+    # object keeps its own extra fields as they are.
+    lines = [enc(r) for r in rows] if cols is None else [enc({c: r.get(c) for c in cols}) for r in rows]
+    sys.stdout.write("[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n")
 
 
 def show(

@@ -142,3 +142,14 @@ def test_diff_reports_field_level_changes_and_exit_code(tmp_path, dataset, cli):
 def test_ls_without_a_store_says_how_to_make_one(tmp_path, cli):
     code, out, err = cli("ls", "servers", "--store", tmp_path / "none.db")
     assert code == 2 and "cloudctl sync" in err
+
+
+def test_ls_json_fast_path_equals_the_generic_listing(tmp_path, dataset, cli):
+    cloud = dataset.clouds["tianhe"]
+    db = tmp_path / "s.db"
+    store = Store.open(db, create=True)
+    do_sync(store, {"tianhe": sim_os.openstack_app(cloud)}, {"tianhe": os_cfg()})
+    for kind in ("servers", "volume", "quota"):
+        _, fast, _ = cli("ls", kind, "--store", db, "-o", "json")
+        _, generic, _ = cli("ls", kind, "--store", db, "-o", "json", "--columns", "all")
+        assert json.loads(fast) == json.loads(generic) and json.loads(fast)
