@@ -70,10 +70,15 @@ class Agent:
         self.results: dict[str, NodeResult] = {}
         self.counters = AgentCounters()
         self._lock = asyncio.Lock()  # one sweep at a time
+        # ``registry`` holds everything (for get_sample_value and other readers); /metrics writes the
+        # per-node part with the fast text renderer and the rest through ``_summary``.
+        self._nodes = NodeCollector(self._node_pairs)
+        self._summary = CollectorRegistry(auto_describe=False)
+        self._summary.register(AggregateCollector(self._aggregates))
+        self._summary.register(SelfCollector(self.counters, self.node_states, lambda: str(self.plan.loaded.config.shard)))
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(NodeCollector(self._node_pairs))
-        self.registry.register(AggregateCollector(self._aggregates))
-        self.registry.register(SelfCollector(self.counters, self.node_states, lambda: str(self.plan.loaded.config.shard)))
+        self.registry.register(self._nodes)
+        self.registry.register(self._summary)
 
     # -- reading state -------------------------------------------------------------------------
     def _node_pairs(self) -> list[tuple[NodeInfo, NodeResult]]:
@@ -92,7 +97,7 @@ class Agent:
 
     def render(self) -> bytes:
         """The Prometheus text exposition of everything this agent knows."""
-        return generate_latest(self.registry)
+        return self._nodes.render_text().encode() + generate_latest(self._summary)
 
     # -- polling ---------------------------------------------------------------------------------
     async def _poll(self, nid: str) -> NodeResult:

@@ -9,15 +9,68 @@ from __future__ import annotations
 import platform
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from cloudctl import __version__
 from cloudctl.agent.aggregates import Aggregates
-from cloudctl.agent.state import AgentCounters, NodeInfo, NodeResult
+from cloudctl.agent.state import AgentCounters, NodeInfo, NodeResult, escape
 
 NODE_LABELS = ["node", "county", "township", "role"]
+
+# One node's samples of one metric: [(extra label values, value), ...]
+Extract = Callable[[NodeResult], list[tuple[tuple[str, ...], float]]]
+
+
+@dataclass(frozen=True)
+class NodeMetric:
+    """A per-node metric: the single definition both renderers (collect and text) read."""
+
+    name: str  # without the ``_total`` of counters
+    kind: str  # gauge | counter
+    help: str
+    extract: Extract
+    extra_labels: tuple[str, ...] = ()
+
+    @property
+    def sample_name(self) -> str:
+        return self.name + "_total" if self.kind == "counter" else self.name
+
+
+def _uplink(r: NodeResult, value: float | int | bool | None) -> list:
+    st = r.static
+    if not r.up or value is None or st is None or st.uplink is None:
+        return []
+    return [((st.uplink.name,), float(value))]
+
+
+NODE_METRICS: tuple[NodeMetric, ...] = (
+    NodeMetric("egov_node_up", "gauge", "1 if the node answered the last SNMP poll, else 0", lambda r: [((), 1.0 if r.up else 0.0)]),
+    NodeMetric("egov_node_ipv6_enabled", "gauge", "1 if the node has a global IPv6 unicast address (IP-MIB/IPV6-MIB)",
+               lambda r: [] if r.static is None else [((), 1.0 if r.static.ipv6_enabled else 0.0)]),
+    NodeMetric("egov_node_ipv6_forwarding", "gauge", "1 if ipv6IpForwarding is forwarding(1), 0 if notForwarding(2)",
+               lambda r: [] if r.ipv6_forwarding is None else [((), 1.0 if r.ipv6_forwarding else 0.0)]),
+    NodeMetric("egov_node_uplink_speed_bytes", "gauge", "Speed of the uplink interface in bytes per second (ifHighSpeed)",
+               lambda r: _uplink(r, None if r.uplink_speed_mbps is None else r.uplink_speed_mbps * 125_000), ("interface",)),
+    NodeMetric("egov_node_uplink_up", "gauge", "1 if the uplink interface is operationally up (ifOperStatus)",
+               lambda r: _uplink(r, r.uplink_up), ("interface",)),
+    NodeMetric("egov_node_uptime_seconds", "gauge", "Time since the SNMP agent of the node started (sysUpTime)",
+               lambda r: [((), r.uptime_seconds)] if r.up and r.uptime_seconds is not None else []),
+    NodeMetric("egov_node_interface_receive_bytes", "counter", "Octets received on the uplink (ifHCInOctets)",
+               lambda r: _uplink(r, r.rx_bytes), ("interface",)),
+    NodeMetric("egov_node_interface_transmit_bytes", "counter", "Octets sent on the uplink (ifHCOutOctets)",
+               lambda r: _uplink(r, r.tx_bytes), ("interface",)),
+    NodeMetric("egov_node_info", "gauge", "Identity of the node as it reports it (sysName, sysDescr) and its vendor",
+               lambda r: [] if r.static is None else [((r.static.sysname, r.static.sysdescr, r.static.vendor), 1.0)],
+               ("sysname", "sysdescr", "vendor")),
+    NodeMetric("egov_node_last_success_timestamp_seconds", "gauge", "Unix time of the last successful poll",
+               lambda r: [] if r.last_success is None else [((), r.last_success)]),
+    NodeMetric("egov_node_poll_duration_seconds", "gauge", "Duration of the last poll of the node", lambda r: [((), r.duration)]),
+    NodeMetric("egov_node_poll_errors", "counter", "Failed polls of the node by kind (timeout, auth, decode, ...)",
+               lambda r: [((kind,), float(n)) for kind, n in sorted(r.errors.items())], ("kind",)),
+)
 
 
 class NodeCollector(Collector):
@@ -30,48 +83,36 @@ class NodeCollector(Collector):
         return []
 
     def collect(self) -> Iterator[Metric]:
-        g = GaugeMetricFamily
-        up = g("egov_node_up", "1 if the node answered the last SNMP poll, else 0", labels=NODE_LABELS)
-        v6 = g("egov_node_ipv6_enabled", "1 if the node has a global IPv6 unicast address (IP-MIB/IPV6-MIB)", labels=NODE_LABELS)
-        fwd = g("egov_node_ipv6_forwarding", "1 if ipv6IpForwarding is forwarding(1), 0 if notForwarding(2)", labels=NODE_LABELS)
-        speed = g("egov_node_uplink_speed_bytes", "Speed of the uplink interface in bytes per second (ifHighSpeed)", labels=NODE_LABELS + ["interface"])
-        uplink_up = g("egov_node_uplink_up", "1 if the uplink interface is operationally up (ifOperStatus)", labels=NODE_LABELS + ["interface"])
-        uptime = g("egov_node_uptime_seconds", "Time since the SNMP agent of the node started (sysUpTime)", labels=NODE_LABELS)
-        rx = CounterMetricFamily("egov_node_interface_receive_bytes", "Octets received on the uplink (ifHCInOctets)", labels=NODE_LABELS + ["interface"])
-        tx = CounterMetricFamily("egov_node_interface_transmit_bytes", "Octets sent on the uplink (ifHCOutOctets)", labels=NODE_LABELS + ["interface"])
-        info = g("egov_node_info", "Identity of the node as it reports it (sysName, sysDescr) and its vendor", labels=NODE_LABELS + ["sysname", "sysdescr", "vendor"])
-        last = g("egov_node_last_success_timestamp_seconds", "Unix time of the last successful poll", labels=NODE_LABELS)
-        dur = g("egov_node_poll_duration_seconds", "Duration of the last poll of the node", labels=NODE_LABELS)
-        errs = CounterMetricFamily("egov_node_poll_errors", "Failed polls of the node by kind (timeout, auth, decode, ...)", labels=NODE_LABELS + ["kind"])
-        for ni, r in self._source():
-            labels = [ni.node_id, ni.county, ni.township, ni.role]
-            up.add_metric(labels, 1.0 if r.up else 0.0)
-            dur.add_metric(labels, r.duration)
-            if r.last_success is not None:
-                last.add_metric(labels, r.last_success)
-            for kind, n in r.errors.items():
-                errs.add_metric(labels + [kind], n)
-            st = r.static
-            if st is not None:
-                v6.add_metric(labels, 1.0 if st.ipv6_enabled else 0.0)
-                info.add_metric(labels + [st.sysname, st.sysdescr, st.vendor], 1.0)
-            if r.ipv6_forwarding is not None:
-                fwd.add_metric(labels, 1.0 if r.ipv6_forwarding else 0.0)
-            if not r.up:
-                continue
-            if r.uptime_seconds is not None:
-                uptime.add_metric(labels, r.uptime_seconds)
-            if st is not None and st.uplink is not None:
-                il = labels + [st.uplink.name]
-                if r.uplink_speed_mbps is not None:
-                    speed.add_metric(il, r.uplink_speed_mbps * 1_000_000 / 8)
-                if r.uplink_up is not None:
-                    uplink_up.add_metric(il, 1.0 if r.uplink_up else 0.0)
-                if r.rx_bytes is not None:
-                    rx.add_metric(il, r.rx_bytes)
-                if r.tx_bytes is not None:
-                    tx.add_metric(il, r.tx_bytes)
-        yield from (up, v6, fwd, speed, uplink_up, uptime, rx, tx, info, last, dur, errs)
+        pairs = list(self._source())
+        for m in NODE_METRICS:
+            cls = CounterMetricFamily if m.kind == "counter" else GaugeMetricFamily
+            fam = cls(m.name, m.help, labels=NODE_LABELS + list(m.extra_labels))
+            for ni, r in pairs:
+                base = [ni.node_id, ni.county, ni.township, ni.role]
+                for extra, value in m.extract(r):
+                    fam.add_metric(base + list(extra), value)
+            yield fam
+
+    def render_text(self) -> str:
+        """The same samples as :meth:`collect`, written straight to the text format.
+
+        prometheus_client's generic writer needs ~2 s for 5,000 nodes on this machine; this one
+        formats each node's label set once (``NodeInfo.labels``) and is ~20x faster.
+        """
+        pairs = list(self._source())
+        out: list[str] = []
+        for m in NODE_METRICS:
+            name = m.sample_name
+            out.append(f"# HELP {name} {m.help}\n# TYPE {name} {m.kind}\n")
+            extra_names = m.extra_labels
+            for ni, r in pairs:
+                for extra, value in m.extract(r):
+                    if extra_names:
+                        extra_text = "".join(f',{k}="{escape(v)}"' for k, v in zip(extra_names, extra))
+                        out.append(f"{name}{{{ni.labels}{extra_text}}} {float(value)!r}\n")
+                    else:
+                        out.append(f"{name}{{{ni.labels}}} {float(value)!r}\n")
+        return "".join(out)
 
 
 class AggregateCollector(Collector):

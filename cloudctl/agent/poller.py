@@ -38,7 +38,7 @@ async def fetch_static(client: SnmpClient, target: Target, uplink_hint: str | No
         addrs = mib.decode_ipv6_addr_table(await _walk_columns(client, target, [mib.IPV6_ADDR_PFX_LENGTH, mib.IPV6_ADDR_ANYCAST_FLAG]))
     static = StaticData(
         sysname=system.name or "",
-        sysdescr=(system.descr or "").strip(),
+        sysdescr=" ".join((system.descr or "").split()),  # one line: vendors put \r\n inside
         sysobjectid=system.object_id or "",
         vendor=system.vendor,
         uplink=None if uplink is None else Interface(uplink.index, uplink.name or f"ifIndex{uplink.index}", uplink.alias, uplink.high_speed_mbps or 0, uplink.up),

@@ -57,6 +57,11 @@ class NodeResult:
         return self.up or bool(self.error_kind)
 
 
+def escape(value: str) -> str:
+    """A label value in the Prometheus text exposition format."""
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
 @dataclass
 class NodeInfo:
     """Labels of a node, from the inventory."""
@@ -67,6 +72,10 @@ class NodeInfo:
     township: str  # township site id; "" for county/city nodes
     role: str
     level: str  # level of the node's site
+    labels: str = field(init=False, repr=False)  # the label set, pre-formatted for /metrics
+
+    def __post_init__(self) -> None:
+        self.labels = f'node="{escape(self.node_id)}",county="{escape(self.county)}",township="{escape(self.township)}",role="{escape(self.role)}"'
 
 
 @dataclass

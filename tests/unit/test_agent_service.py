@@ -166,3 +166,27 @@ def test_metrics_pass_promtool_check_metrics(setup, tmp_path):
     r = subprocess.run([promtool, "check", "metrics"], input=agent.render(), capture_output=True, timeout=30)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.strip() == b"" and r.stderr.strip() == b""
+
+
+def test_fast_metrics_text_equals_prometheus_client_output(setup):
+    from prometheus_client import generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from cloudctl.snmp import mib
+
+    tables = fleet_tables()
+    tables["10.0.0.1"][mib.SYS_DESCR] = b'VRP "8.180"\r\nline two \\ backslash'  # hostile label value
+    agent = Agent(load_plan(setup), DictClient(tables, UNREACHABLE))
+    asyncio.run(agent.sweep())
+
+    def samples(text: str) -> list:
+        out = []
+        for fam in text_string_to_metric_families(text):
+            out += [(fam.name, fam.type, s.name, tuple(sorted(s.labels.items())), s.value) for s in fam.samples]
+        return sorted(out)
+
+    fast = agent.render().decode()
+    reference = generate_latest(agent.registry).decode()
+    assert samples(fast) == samples(reference)
+    infos = [s for s in samples(fast) if s[2] == "egov_node_info" and ("node", "lishi-core-01") in s[3]]
+    assert dict(infos[0][3])["sysdescr"] == 'VRP "8.180" line two \\ backslash'  # whitespace runs folded to one space
