@@ -152,6 +152,7 @@ async def run_sync(loaded: LoadedConfig, store: Store, names: list[str] | None =
         _sync_provider(n, cfg, client_factory(n, cfg), snap, redact, result, progress, driver_opts or {}) for n, cfg in chosen.items()
     ))
     result.snapshot = snap.finish()
+    result.kinds.sort(key=lambda k: k.provider)  # stable: each provider's kinds stay in driver order
     return result
 
 

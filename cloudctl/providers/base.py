@@ -267,9 +267,45 @@ class Driver:
             log.debug("%s %s %s: %s, retry %d in %.2fs", self.name, method, full.path, problem, attempt, delay)
             await asyncio.sleep(delay)
 
-    async def get_json(self, url: str | httpx.URL, params: dict[str, Any] | None = None, what: str = "") -> Any:
-        resp = await self.request("GET", url, params=params, what=what)
+    async def get_json(self, url: str | httpx.URL, params: dict[str, Any] | None = None, what: str = "", headers: dict[str, str] | None = None) -> Any:
+        resp = await self.request("GET", url, params=params, what=what, headers=headers)
         return resp.json()
+
+
+async def merge(sources: list[AsyncIterator[Page]], width: int = 8) -> AsyncIterator[Page]:
+    """Pages of several listings (e.g. one per project) fetched concurrently, ``width`` at a time.
+
+    A small queue keeps memory bounded; the first failure cancels the rest and is raised.
+    """
+    queue: asyncio.Queue = asyncio.Queue(maxsize=width * 2)
+    done = object()
+    pending = iter(sources)
+    slots = asyncio.Semaphore(width)
+
+    async def pump(src: AsyncIterator[Page]) -> None:
+        async with slots:
+            try:
+                async for page in src:
+                    await queue.put(page)
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
+                await queue.put(exc)
+                return
+        await queue.put(done)
+
+    tasks = [asyncio.create_task(pump(src)) for src in pending]
+    remaining = len(tasks)
+    try:
+        while remaining:
+            item = await queue.get()
+            if item is done:
+                remaining -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                yield item
+    finally:
+        for t in tasks:
+            t.cancel()
 
 
 def next_link(links: list[dict] | None) -> str | None:

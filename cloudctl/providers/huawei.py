@@ -25,7 +25,7 @@ from cloudctl.config import HuaweiProvider
 from cloudctl.errors import AuthError, PaginationError
 from cloudctl.model import Resource
 from cloudctl.providers import huawei_signer
-from cloudctl.providers.base import Driver, MarkerGuard, Page, parse_time
+from cloudctl.providers.base import Driver, MarkerGuard, Page, merge, parse_time
 
 SERVER_STATES = {
     "ACTIVE": "active", "BUILD": "building", "REBUILD": "building", "REBOOT": "active", "HARD_REBOOT": "active",
@@ -107,7 +107,7 @@ class HuaweiDriver(Driver):
         return True
 
     async def _auth_headers(self, method: str, url: httpx.URL, headers: dict[str, str], body: bytes) -> dict[str, str]:
-        headers = {**headers, "X-Project-Id": self.cfg.project_id}
+        headers = {"X-Project-Id": self.cfg.project_id, **headers}
         if self.cfg.ak is not None:
             return huawei_signer.sign(method, url, headers, body, self.secret(self.cfg.ak), self.secret(self.cfg.sk))
         async with self._lock:
@@ -125,10 +125,24 @@ class HuaweiDriver(Driver):
 
     # -- listing ---------------------------------------------------------------------------
     async def pages(self, kind: str) -> AsyncIterator[Page]:  # type: ignore[override]
-        fetch = {"project": self._project_pages, "server": self._servers, "volume": self._volumes,
-                 "network": self._vpcs, "subnet": self._subnets, "floating_ip": self._eips, "quota": self._quota}[kind]
-        async for page in fetch():
+        if kind == "project":
+            async for page in self._project_pages():
+                yield page
+            return
+        fetch = {"server": self._servers, "volume": self._volumes, "network": self._vpcs, "subnet": self._subnets,
+                 "floating_ip": self._eips, "quota": self._quota}[kind]
+        async for page in merge([fetch(pid) for pid in self.project_ids()], self.cfg.concurrency):
             yield page
+
+    def project_ids(self) -> list[str]:
+        """Projects to list. AK/SK is domain-wide: every project of the region; a token: its own."""
+        if self.cfg.ak is None or not self._projects:
+            return [self.cfg.project_id]
+        regional = [pid for pid, name in self._projects.items() if name == self.cfg.region or name.startswith(self.cfg.region + "_")]
+        return sorted(regional or self._projects)
+
+    def _get(self, pid: str, url: str, params: dict | None = None, what: str = ""):  # noqa: ANN202
+        return self.get_json(url, params, what, headers={"X-Project-Id": pid})
 
     async def load_projects(self) -> None:
         """Project id → name from IAM; falls back to the configured project when IAM refuses."""
@@ -146,18 +160,18 @@ class HuaweiDriver(Driver):
             await self.load_projects()
         yield [Resource(self.name, "project", pid, name, "active", name, self.cfg.region) for pid, name in sorted(self._projects.items())]
 
-    async def _servers(self) -> AsyncIterator[Page]:
-        url = self.url("ecs", f"/v1/{self.cfg.project_id}/cloudservers/detail")
+    async def _servers(self, pid: str) -> AsyncIterator[Page]:
+        url = self.url("ecs", f"/v1/{pid}/cloudservers/detail")
         limit, page, seen, first_ids = self.cfg.page_size, 1, 0, set()
         while True:
-            body = await self.get_json(url, {"offset": page, "limit": limit}, "list ECS servers")
+            body = await self._get(pid, url, {"offset": page, "limit": limit}, "list ECS servers")
             items = body.get("servers") or []
             if not items:
                 return
             if items[0].get("id") in first_ids:
                 raise PaginationError(f"ECS page {page} repeats an earlier page; stopping instead of looping", provider=self.name)
             first_ids.add(items[0].get("id"))
-            yield [self._to_server(s) for s in items]
+            yield [self._to_server({"tenant_id": pid, **s}) for s in items]
             seen += len(items)
             if len(items) < limit or seen >= int(body.get("count", seen + 1)):
                 return
@@ -181,23 +195,23 @@ class HuaweiDriver(Driver):
              "addresses": [a.get("addr") for net in (s.get("addresses") or {}).values() for a in net], "tags": tags},
         )
 
-    async def _volumes(self) -> AsyncIterator[Page]:
-        url = self.url("evs", f"/v2/{self.cfg.project_id}/cloudvolumes/detail")
+    async def _volumes(self, pid: str) -> AsyncIterator[Page]:
+        url = self.url("evs", f"/v2/{pid}/cloudvolumes/detail")
         limit, offset = self.cfg.page_size, 0
         guard = MarkerGuard(self, "EVS volumes")
         while True:
-            body = await self.get_json(url, {"offset": offset, "limit": limit}, "list EVS volumes")
+            body = await self._get(pid, url, {"offset": offset, "limit": limit}, "list EVS volumes")
             items = body.get("volumes") or []
             if not items:
                 return
             guard.check(items[0].get("id", str(offset)))
-            yield [self._to_volume(v) for v in items]
+            yield [self._to_volume({"tenant_id": pid, **v}) for v in items]
             offset += len(items)
             if len(items) < limit or offset >= int(body.get("count", offset + 1)):
                 return
 
     def _to_volume(self, v: dict) -> Resource:
-        pid = v.get("os-vol-tenant-attr:tenant_id") or self.cfg.project_id
+        pid = v.get("os-vol-tenant-attr:tenant_id") or v.get("tenant_id") or self.cfg.project_id
         tags = tag_map(v.get("tags"))
         return Resource(
             self.name, "volume", v["id"], v.get("name") or "", VOLUME_STATES.get(v.get("status", ""), "unknown"),
@@ -207,15 +221,15 @@ class HuaweiDriver(Driver):
              "attached_to": [a.get("server_id") for a in v.get("attachments") or []], "availability_zone": v.get("availability_zone")},
         )
 
-    async def _marker_pages(self, path: str, key: str) -> AsyncIterator[list[dict]]:
-        url = self.url("vpc", f"/v1/{self.cfg.project_id}/{path}")
+    async def _marker_pages(self, pid: str, path: str, key: str) -> AsyncIterator[list[dict]]:
+        url = self.url("vpc", f"/v1/{pid}/{path}")
         limit, marker = self.cfg.page_size, None
         guard = MarkerGuard(self, f"VPC {key}")
         while True:
             params: dict[str, Any] = {"limit": limit}
             if marker:
                 params["marker"] = marker
-            items = (await self.get_json(url, params, f"list {key}")).get(key) or []
+            items = [{"tenant_id": pid, **x} for x in (await self._get(pid, url, params, f"list {key}")).get(key) or []]
             if not items:
                 return
             yield items
@@ -224,43 +238,41 @@ class HuaweiDriver(Driver):
             marker = items[-1]["id"]
             guard.check(marker)
 
-    async def _vpcs(self) -> AsyncIterator[Page]:
-        async for items in self._marker_pages("vpcs", "vpcs"):
+    async def _vpcs(self, pid: str) -> AsyncIterator[Page]:
+        async for items in self._marker_pages(pid, "vpcs", "vpcs"):
             yield [Resource(self.name, "network", n["id"], n.get("name", ""), NET_STATES.get(n.get("status", ""), "unknown"),
                             self._project(n.get("tenant_id")), self.cfg.region, n.get("status", ""), created=parse_time(n.get("created_at")),
                             extra={"cidr": n.get("cidr"), "enterprise_project_id": n.get("enterprise_project_id")}) for n in items]
 
-    async def _subnets(self) -> AsyncIterator[Page]:
-        async for items in self._marker_pages("subnets", "subnets"):
+    async def _subnets(self, pid: str) -> AsyncIterator[Page]:
+        async for items in self._marker_pages(pid, "subnets", "subnets"):
             yield [Resource(self.name, "subnet", s["id"], s.get("name", ""), NET_STATES.get(s.get("status", ""), "unknown"),
                             self._project(s.get("tenant_id")), self.cfg.region, s.get("status", ""), created=parse_time(s.get("created_at")),
                             extra={"cidr": s.get("cidr"), "gateway_ip": s.get("gateway_ip"), "network_id": s.get("vpc_id"),
                                    "ipv6_enable": s.get("ipv6_enable")}) for s in items]
 
-    async def _eips(self) -> AsyncIterator[Page]:
-        async for items in self._marker_pages("publicips", "publicips"):
+    async def _eips(self, pid: str) -> AsyncIterator[Page]:
+        async for items in self._marker_pages(pid, "publicips", "publicips"):
             yield [Resource(self.name, "floating_ip", e["id"], e.get("public_ip_address", ""), EIP_STATES.get(e.get("status", ""), "unknown"),
                             self._project(e.get("tenant_id")), self.cfg.region, e.get("status", ""), created=parse_time(e.get("create_time")),
                             extra={"address": e.get("public_ip_address"), "fixed_ip": e.get("private_ip_address"), "port_id": e.get("port_id"),
                                    "bandwidth_mbit": e.get("bandwidth_size"), "enterprise_project_id": e.get("enterprise_project_id")}) for e in items]
 
-    async def _quota(self) -> AsyncIterator[Page]:
-        if not self._projects:
-            await self.load_projects()
-        lim = (await self.get_json(self.url("ecs", f"/v1/{self.cfg.project_id}/cloudservers/limits"), what="ECS limits"))["absolute"]
+    async def _quota(self, pid: str) -> AsyncIterator[Page]:
+        lim = (await self._get(pid, self.url("ecs", f"/v1/{pid}/cloudservers/limits"), what="ECS limits"))["absolute"]
         extra: dict[str, Any] = {
-            "project_id": self.cfg.project_id,
+            "project_id": pid,
             "vcpus_limit": lim.get("maxTotalCores"), "vcpus_used": lim.get("totalCoresUsed"),
             "ram_mb_limit": lim.get("maxTotalRAMSize"), "ram_mb_used": lim.get("totalRAMUsed"),
             "instances_limit": lim.get("maxTotalInstances"), "instances_used": lim.get("totalInstancesUsed"),
         }
-        resp = await self.request("GET", self.url("evs", f"/v2/{self.cfg.project_id}/os-quota-sets/{self.cfg.project_id}"),
-                                  params={"usage": "True"}, ok=(404,), what="EVS quota")
+        resp = await self.request("GET", self.url("evs", f"/v2/{pid}/os-quota-sets/{pid}"), params={"usage": "True"},
+                                  headers={"X-Project-Id": pid}, ok=(404,), what="EVS quota")
         if resp.status_code < 400:
             gb = resp.json().get("quota_set", {}).get("gigabytes", {})
             extra.update({"disk_gb_limit": gb.get("limit"), "disk_gb_used": gb.get("in_use")})
-        name = self._project(self.cfg.project_id)
-        yield [Resource(self.name, "quota", self.cfg.project_id, name, "active", name, self.cfg.region, extra=extra)]
+        name = self._project(pid)
+        yield [Resource(self.name, "quota", pid, name, "active", name, self.cfg.region, extra=extra)]
 
 
 def _int(v: Any) -> int | None:

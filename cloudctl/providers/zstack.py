@@ -55,6 +55,7 @@ class ZStackDriver(Driver):
         self._session: str | None = None
         self._tags: dict[str, dict[str, str]] | None = None  # resource uuid -> tag key -> value
         self._owner: dict[str, str] = {}  # resource uuid -> project name
+        self._iam2: list[dict] = []
 
     def api(self, path: str) -> str:
         return self.cfg.endpoint.rstrip("/") + "/zstack/v1" + path
@@ -112,32 +113,24 @@ class ZStackDriver(Driver):
             if len(items) < limit or start >= int(body.get("total", start + 1)):
                 return
 
-    async def _load_tags(self) -> dict[str, dict[str, str]]:
+    async def load_projects(self) -> None:
+        """User tags (``system-id::``, ``project::``) and, where IAM2 exists, project ownership."""
         if self._tags is None:
             tags: dict[str, dict[str, str]] = {}
-            async for items in self.query("/user-tags", ["resourceType=VmInstanceVO"]):
+            async for items in self.query("/user-tags"):
                 for t in items:
                     key, _, value = str(t.get("tag", "")).partition("::")
                     tags.setdefault(t.get("resourceUuid", ""), {})[key] = value
             self._tags = tags
-        return self._tags
-
-    async def _load_owners(self) -> None:
-        """Resource → project: IAM2 projects own accounts; account resource refs own resources."""
-        if self._owner:
-            return
-        projects = {}
         resp = await self.request("GET", self.api("/iam2/projects"), params={"replyWithCount": "true"}, ok=(404, 403), what="list projects")
-        if resp.status_code < 400:
-            for p in resp.json().get("inventories", []):
-                projects[p.get("linkedAccountUuid") or p["uuid"]] = p.get("name", p["uuid"])
-        if not projects:
-            return
-        async for items in self.query("/accounts/resources/refs"):
-            for ref in items:
-                name = projects.get(ref.get("accountUuid") or ref.get("ownerAccountUuid", ""))
-                if name:
-                    self._owner[ref.get("resourceUuid", "")] = name
+        projects = {p.get("linkedAccountUuid") or p["uuid"]: p.get("name", p["uuid"]) for p in resp.json().get("inventories", [])} if resp.status_code < 400 else {}
+        self._iam2 = resp.json().get("inventories", []) if resp.status_code < 400 else []
+        if projects:  # IAM2: a project's linked account owns its resources
+            async for items in self.query("/accounts/resources/refs"):
+                for ref in items:
+                    name = projects.get(ref.get("accountUuid") or ref.get("ownerAccountUuid", ""))
+                    if name:
+                        self._owner[ref.get("resourceUuid", "")] = name
 
     async def pages(self, kind: str) -> AsyncIterator[Page]:  # type: ignore[override]
         fetch = {"project": self._projects, "server": self._servers, "volume": self._volumes, "network": self._l3,
@@ -153,13 +146,15 @@ class ZStackDriver(Driver):
                         raw, created=parse_time(x.get("createDate")), **kw)
 
     async def _projects(self) -> AsyncIterator[Page]:
-        resp = await self.request("GET", self.api("/iam2/projects"), params={"replyWithCount": "true"}, ok=(404, 403), what="list projects")
-        if resp.status_code < 400:
-            yield [self._res("project", p, ENABLED) for p in resp.json().get("inventories", [])]
+        if self._iam2:
+            yield [self._res("project", p, ENABLED) for p in self._iam2]
+            return
+        names = sorted({t["project"] for t in (self._tags or {}).values() if t.get("project")} | set(self._owner.values()))
+        if names:  # no IAM2: the tenants named by the ``project::`` user tags
+            yield [Resource(self.name, "project", n, n, "active", n, self.cfg.region or "") for n in names]
 
     async def _servers(self) -> AsyncIterator[Page]:
-        tags = await self._load_tags()
-        await self._load_owners()
+        tags = self._tags or {}
         async for items in self.query("/vm-instances"):
             yield [self._res("server", v, VM_STATES, arch=_arch(v.get("architecture")), os=v.get("guestOsType") or v.get("platform"),
                              system=tags.get(v["uuid"], {}).get("system-id"),
@@ -168,28 +163,24 @@ class ZStackDriver(Driver):
                                     "addresses": [n.get("ip") for n in v.get("vmNics") or []]}) for v in items]
 
     async def _volumes(self) -> AsyncIterator[Page]:
-        await self._load_owners()
         async for items in self.query("/volumes"):
             yield [self._res("volume", v, VOLUME_STATES, "status",
                              extra={"size_gb": (v.get("size") or 0) // GIB, "type": v.get("type"), "attached_to": [v["vmInstanceUuid"]] if v.get("vmInstanceUuid") else [],
                                     "primary_storage": v.get("primaryStorageUuid"), "enabled": v.get("state") == "Enabled"}) for v in items]
 
     async def _l3(self) -> AsyncIterator[Page]:
-        await self._load_owners()
         async for items in self.query("/l3-networks"):
             yield [self._res("network", n, ENABLED, extra={"l2_network": n.get("l2NetworkUuid"), "category": n.get("category"),
                                                            "cidrs": [r.get("networkCidr") for r in n.get("ipRanges") or []]}) for n in items]
 
     async def _ranges(self) -> AsyncIterator[Page]:
-        await self._load_owners()
         async for items in self.query("/l3-networks"):
-            yield [Resource(self.name, "subnet", r["uuid"], r.get("name", ""), "active", self._owner.get(n["uuid"], ""), n.get("zoneUuid", self.cfg.region or ""),
+            yield [Resource(self.name, "subnet", r["uuid"], r.get("name", ""), "active", self._res("network", n, ENABLED).project, n.get("zoneUuid", self.cfg.region or ""),
                             created=parse_time(r.get("createDate")),
                             extra={"cidr": r.get("networkCidr"), "gateway_ip": r.get("gateway"), "network_id": n["uuid"],
                                    "start_ip": r.get("startIp"), "end_ip": r.get("endIp")}) for n in items for r in n.get("ipRanges") or []]
 
     async def _eips(self) -> AsyncIterator[Page]:
-        await self._load_owners()
         async for items in self.query("/eips"):
             yield [self._res("floating_ip", e, ENABLED, extra={"address": e.get("vipIp"), "fixed_ip": e.get("guestIp"),
                                                                "vm_nic": e.get("vmNicUuid"), "vip": e.get("vipUuid")}) for e in items]
@@ -210,15 +201,14 @@ class ZStackDriver(Driver):
             yield out
 
     async def _capacity(self) -> AsyncIterator[Page]:
-        cm = (await self.get_json(self.api("/hosts/capacities/cpu-memory"), {"all": "true"}, "CPU/memory capacity"))
-        ps = (await self.get_json(self.api("/primary-storage/capacities"), {"all": "true"}, "storage capacity"))
-        extra = {
-            "vcpus_total": cm.get("totalCpu"), "vcpus_used": _sub(cm.get("totalCpu"), cm.get("availableCpu")),
-            "ram_mb_total": _div(cm.get("totalMemory"), MIB), "ram_mb_used": _div(_sub(cm.get("totalMemory"), cm.get("availableMemory")), MIB),
-            "disk_gb_total": _div(ps.get("totalCapacity"), GIB), "disk_gb_used": _div(_sub(ps.get("totalCapacity"), ps.get("availableCapacity")), GIB),
-            "vcpus_physical": cm.get("managedCpuNum"), "disk_gb_physical": _div(ps.get("totalPhysicalCapacity"), GIB),
-        }
-        yield [Resource(self.name, "capacity", self.cfg.region or "all", "all hosts", "active", "", self.cfg.region or "", extra=extra)]
+        """Per host: CPU (after overcommit) and memory capacity from the host inventories."""
+        async for items in self.query("/hosts"):
+            yield [Resource(self.name, "capacity", h["uuid"], h.get("name", ""), ENABLED.get(h.get("state", ""), "unknown"), "",
+                            h.get("zoneUuid", self.cfg.region or ""), h.get("status", ""), arch=_arch(h.get("architecture")),
+                            extra={"vcpus_total": h.get("totalCpuCapacity"), "vcpus_used": _sub(h.get("totalCpuCapacity"), h.get("availableCpuCapacity")),
+                                   "vcpus_physical": h.get("cpuNum"), "ram_mb_total": _div(h.get("totalMemoryCapacity"), MIB),
+                                   "ram_mb_used": _div(_sub(h.get("totalMemoryCapacity"), h.get("availableMemoryCapacity")), MIB)})
+                   for h in items]
 
 
 def _sub(a: Any, b: Any) -> Any:

@@ -45,9 +45,9 @@ class FakeZStack:
             self.logged_out = True
             return httpx.Response(200, json={})
         if path == "/zstack/v1/user-tags":
-            assert p.get_list("q") == ["resourceType=VmInstanceVO"]
-            tags = [{"uuid": "t1", "resourceUuid": "vm000", "resourceType": "VmInstanceVO", "tag": "system-id::sys-0123"}]
-            return httpx.Response(200, json={"inventories": tags if p["start"] == "0" else [], "total": 1})
+            tags = [{"uuid": "t1", "resourceUuid": "vm000", "resourceType": "VmInstanceVO", "tag": "system-id::sys-0123"},
+                    {"uuid": "t2", "resourceUuid": "vm000", "resourceType": "VmInstanceVO", "tag": "project::lvliang-xxzx"}]
+            return httpx.Response(200, json={"inventories": tags if p["start"] == "0" else [], "total": 2})
         if path == "/zstack/v1/vm-instances":
             if self.fail_vms:
                 return httpx.Response(400, json={"error": {"code": "SYS.1000", "description": "internal error", "details": "db down"}})
@@ -69,6 +69,7 @@ def fetch(fake: FakeZStack, kind: str, **kw) -> list:
             d = ZStackDriver("xinchuang", cfg(**kw), client, backoff=0.001)
             await d.login()
             try:
+                await d.load_projects()
                 return [r async for page in d.pages(kind) for r in page]
             finally:
                 await d.logout()
@@ -86,6 +87,7 @@ def test_vms_page_by_start_and_limit(n):
 def test_vm_conversion_uses_user_tags_architecture_and_lenient_dates():
     vm0, vm1 = fetch(FakeZStack(vms=2), "server")
     assert (vm0.system, vm0.arch, vm0.status, vm0.created) == ("sys-0123", "aarch64", "active", "2017-05-11T13:23:02Z")
+    assert vm0.project == "lvliang-xxzx" and vm1.project == ""
     assert (vm1.system, vm1.status, vm1.extra["ram_mb"], vm1.extra["vcpus"]) == (None, "stopped", 8192, 4)
 
 
