@@ -38,8 +38,8 @@ class Faults:
     token_uses: int = 0
     truncate_rate: float = 0.0
     seed: int = 0
-    _counter: int = field(default=0, repr=False)
-    _rng: random.Random = field(default_factory=random.Random, repr=False)
+    _counter: int = field(default=0, init=False, repr=False)
+    _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -119,6 +119,4 @@ def parse_specs(specs: list[str], seed: int = 0) -> dict[str, Faults]:
                 raise UsageError(f"--fault {spec}: expected key=value, got '{item}'")
             for name in names:
                 out[name] = _apply(out[name], key.strip(), value.strip())
-    for i, name in enumerate(SIM_NAMES):  # reseed: replace() copied the rng state object
-        out[name]._rng = random.Random(seed + i)
     return out

@@ -8,6 +8,7 @@ while more items remain.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 
@@ -60,6 +61,7 @@ def _nova_headers(mv: tuple[int, int]) -> dict[str, str]:
             "Vary": "OpenStack-API-Version, X-OpenStack-Nova-API-Version"}
 
 
+@functools.cache
 def _image_id(distro: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sim-image-{distro}"))
 
@@ -104,10 +106,10 @@ class Compute:
         tok = self._auth(request)
         mv = _microversion(request)
         admin = tok.context["admin"]
-        all_tenants = request.query_params.get("all_tenants", "").lower() in ("1", "true", "yes", "")
-        all_tenants = all_tenants and "all_tenants" in request.query_params
+        # Nova: a bare `all_tenants` or any true value enables it; 0/false disables it.
+        all_tenants = "all_tenants" in request.query_params and request.query_params["all_tenants"].lower() not in ("0", "false", "f", "no", "off")
         if all_tenants and not admin:
-            raise Fail(403, nova_error(403, "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed."), _nova_headers(mv))
+            raise Fail(403, nova_error(403, "Policy doesn't allow os_compute_api:servers:detail:get_all_tenants to be performed."), _nova_headers(mv))
         wanted = request.query_params.get("project_id") or request.query_params.get("tenant_id")
         if all_tenants:
             items = self.by_project.get(wanted, []) if wanted else self.cloud.servers
