@@ -63,12 +63,10 @@ class CheckResult:
         return int(any(not v.waived and SEVERITIES.index(v.severity) <= limit for v in self.violations))
 
 
-def _kpi(lp: LoadedPolicy, src: Sources) -> tuple[int, list[Violation]]:
+def _kpi(lp: LoadedPolicy, rows: list[dict]) -> tuple[int, list[Violation]]:
     p = lp.policy
     assert p.ratio is not None and p.target is not None
     ratio = p.ratio
-    names = comp.used_fields(ratio.denominator) | comp.used_fields(ratio.numerator)
-    rows = src.build(ratio.of, names).rows
     den = comp.predicate(ratio.denominator, ratio.of)(rows)
     num = comp.predicate(ratio.numerator, ratio.of)(den)
     if not den:
@@ -81,29 +79,38 @@ def _kpi(lp: LoadedPolicy, src: Sources) -> tuple[int, list[Violation]]:
     return 1, [Violation(p.id, p.severity, p.title.zh, p.title.en, "kpi", p.id, lp.target_location, msg)]
 
 
+def _needs(policies: list[LoadedPolicy]) -> dict[str, set[str]]:
+    """Per record kind, every field any policy names: each kind's records are built once."""
+    needs: dict[str, set[str]] = defaultdict(set)
+    for lp in policies:
+        p = lp.policy
+        if p.ratio is not None:
+            needs[p.ratio.of] |= comp.used_fields(p.ratio.denominator) | comp.used_fields(p.ratio.numerator)
+        else:
+            needs[p.resource] |= comp.used_fields(p.filters)
+    return needs
+
+
 def _evaluate(policies: list[LoadedPolicy], src: Sources) -> tuple[list[Violation], dict[str, int]]:
-    by_kind: dict[str, list[LoadedPolicy]] = defaultdict(list)
+    tables = {kind: src.build(kind, names) for kind, names in _needs(policies).items()}
     out: list[Violation] = []
     counted: dict[str, int] = {}
     for lp in policies:
-        if lp.policy.resource == "kpi":
-            counted[lp.id], found = _kpi(lp, src)
+        p = lp.policy
+        if p.ratio is not None:
+            counted[p.id], found = _kpi(lp, tables[p.ratio.of].rows)
             out += found
-        else:
-            by_kind[lp.policy.resource].append(lp)
-    for kind, group in by_kind.items():
-        names = set().union(*(comp.used_fields(lp.policy.filters) for lp in group))
-        table = src.build(kind, names)
-        for lp in group:
-            p = lp.policy
-            counted[p.id] = len(table.rows)
-            for r in comp.predicate(p.filters, kind)(table.rows):
-                rid = r["id"]
-                name = table.name(rid)
-                label = f"{kind} {rid}" + (f" ({name})" if name and name != rid else "")
-                facts = ", ".join(f"{f}={_show(r[f])}" for f in sorted(comp.used_fields(p.filters)) if f != "id")
-                msg = f"{label}: {p.title.en}" + (f" — has {facts}" if facts else "")
-                out.append(Violation(p.id, p.severity, p.title.zh, p.title.en, kind, rid, table.locate(rid), msg))
+            continue
+        kind, table = p.resource, tables[p.resource]
+        counted[p.id] = len(table.rows)
+        shown = sorted(comp.used_fields(p.filters) - {"id"})
+        for r in comp.predicate(p.filters, kind)(table.rows):
+            rid = r["id"]
+            name = table.name(rid)
+            label = f"{kind} {rid}" + (f" ({name})" if name and name != rid else "")
+            facts = ", ".join(f"{f}={_show(r[f])}" for f in shown)
+            msg = f"{label}: {p.title.en}" + (f" — has {facts}" if facts else "")
+            out.append(Violation(p.id, p.severity, p.title.zh, p.title.en, kind, rid, table.locate(rid), msg))
     return out, counted
 
 

@@ -71,7 +71,7 @@ class Sources:
         if kind in ("tenant", "wave"):
             table = self.inv.of_kind(kind + "s")
             rows = [{n: getattr(r, n) for n in names} for r in table.values()]
-            return Row(rows, lambda rid, k=kind: self.inv.location(k + "s", rid), lambda rid, t=table: getattr(t[rid], "name", "") or "")
+            return Row(rows, self._locator(kind + "s"), lambda rid, t=table: getattr(t[rid], "name", "") or "")
         if kind == "secret":
             secrets = self.repo.secrets if self.repo else []
             by_id = {s.id: s for s in secrets}
@@ -80,6 +80,11 @@ class Sources:
         if kind in CLOUD_KINDS:
             return self._cloud_rows(kind, names)
         raise KeyError(kind)
+
+    def _locator(self, kind: str) -> Callable[[str], Location]:
+        """``file:line`` of a record (the inventory root when unknown, e.g. records built in memory)."""
+        locations, fallback = self.inv.locations, Location(str(self.inv.root))
+        return lambda rid: locations.get((kind, rid), fallback)
 
     def _systems(self, names: set[str]) -> Row:
         inv, ev = self.inv, self.evidence
@@ -92,7 +97,7 @@ class Sources:
             if "on_cloud" in names:
                 r["on_cloud"] = ev_mod.on_cloud(s, ev)
             rows.append(r)
-        return Row(rows, lambda rid: inv.location("systems", rid), lambda rid: inv.systems[rid].name)
+        return Row(rows, self._locator("systems"), lambda rid: inv.systems[rid].name)
 
     def _nodes(self, names: set[str]) -> Row:
         inv, repo = self.inv, self.repo or RepoFiles([], {})
@@ -110,7 +115,7 @@ class Sources:
                 prof = repo.profile(n.snmp)
                 r["snmp_version"], r["snmp_community"], r["snmp_profile_defined"] = prof.version, prof.community, prof.defined
             rows.append(r)
-        return Row(rows, lambda rid: inv.location("nodes", rid), lambda rid: inv.nodes[rid].site)
+        return Row(rows, self._locator("nodes"), lambda rid: inv.nodes[rid].site)
 
     def _sites(self, names: set[str]) -> Row:
         inv = self.inv
@@ -137,7 +142,7 @@ class Sources:
             r["core_nodes"] = core_count.get(s.id, 0)
             r["core_uplink_max_mbps"] = core_max.get(s.id)
             rows.append(r)
-        return Row(rows, lambda rid: inv.location("sites", rid), lambda rid: inv.sites[rid].name)
+        return Row(rows, self._locator("sites"), lambda rid: inv.sites[rid].name)
 
     def _cloud_rows(self, kind: str, names: set[str]) -> Row:
         resources = self.cloud(kind)

@@ -4,7 +4,9 @@ Policies on nodes' SNMP and on literal secrets read config files kept next to th
 (``agents/*.yaml``, ``examples/**/*.yaml``, ``cloudctl.yaml``). A node names an SNMP profile; the
 profile's version and community come from the agent configs that define it. A profile no config
 defines is judged by its name (``v3-…`` → v3, ``v2c-…`` → v2c, ``…public…`` → community public),
-which is how the inventory names them; ``snmp_profile_defined`` tells the two cases apart.
+which is how the inventory names them; ``snmp_profile_defined`` tells the two cases apart. A
+community given as a reference (``env:SNMP_COMMUNITY_PUBLIC``) is judged by the names too: the
+check never reads secret values.
 """
 
 from __future__ import annotations
@@ -76,13 +78,20 @@ class RepoFiles:
 _VERSIONS = {"1": "1", "v1": "1", "2": "2c", "2c": "2c", "v2c": "2c", "3": "3", "v3": "3"}
 
 
-def _community(value: object) -> str | None:
+def _community(name: str, value: object) -> str | None:
+    """``public`` | ``reference`` | ``literal`` | None (no community: SNMPv3).
+
+    The value behind an ``env:``/``file:`` reference is never read (CI holds no secrets), so the
+    names are the evidence: a profile or a reference named ``…public…`` stands for the community
+    public, as does the literal value ``public``.
+    """
     if not isinstance(value, str) or not value:
         return None
-    kind = Secret(value).kind
-    if kind != "literal":
-        return "reference"
-    return "public" if value == "public" else "literal"
+    if value == "public" or "public" in name.lower():
+        return "public"
+    if Secret(value).kind != "literal":
+        return "public" if "public" in value.lower() else "reference"
+    return "literal"
 
 
 def _walk(doc: yamlfile.Document, data: object, path: tuple, out: list[SecretField]) -> None:
@@ -113,7 +122,7 @@ def read(files: list[Path], display: dict[Path, str] | None = None) -> RepoFiles
             for name, p in prof.items():
                 if isinstance(p, dict):
                     version = _VERSIONS.get(str(p.get("version", "")).lower(), "unknown")
-                    profiles.setdefault(str(name), Profile(str(name), version, _community(p.get("community")), True))
+                    profiles.setdefault(str(name), Profile(str(name), version, _community(str(name), p.get("community")), True))
     if problems:
         raise ConfigError(problems)
     return RepoFiles(secrets, profiles)

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cloudctl.inventory import load_inventory
 from cloudctl.policy import run_check
@@ -147,3 +148,23 @@ def test_check_runs_from_the_repository_root_with_defaults(cli, monkeypatch) -> 
     monkeypatch.chdir(ROOT)
     code, out, _ = cli("policy", "check", "--no-store", "--fail-on", "high", "--format", "json")
     assert code == 0 and '"violations"' in out
+
+
+@pytest.mark.parametrize(
+    ("name", "community", "expected"),
+    [
+        ("v2c-lab", "public", "public"),  # the literal well-known value
+        ("v2c-public", "env:SNMP_COMMUNITY_PUBLIC", "public"),  # the name says what the hidden value is
+        ("v2c-lab", "env:SNMP_COMMUNITY_PUBLIC", "public"),
+        ("v2c-legacy", "env:SNMP_COMMUNITY_LEGACY", "reference"),
+        ("v2c-lab", "s3cr3t-community", "literal"),
+        ("v3-default", None, None),
+    ],
+)
+def test_snmp_community_is_judged_from_names_and_literals_never_from_secret_values(tmp_path: Path, name: str, community, expected) -> None:  # noqa: ANN001
+    from cloudctl.policy import repo_files
+
+    profile = {"version": "3" if community is None else "2c", **({"community": community} if community else {})}
+    f = tmp_path / "agent.yaml"
+    f.write_text(yaml.safe_dump({"profiles": {name: profile}}), encoding="utf-8")
+    assert repo_files.read([f]).profile(name).community == expected
