@@ -42,20 +42,59 @@ STAT_KEYS = (
     "too_big",  # tooBig answers (GETBULK max-repetitions halved)
     "non_increasing",  # walks stopped because the agent returned a non-increasing OID
     "error_status",  # responses with another non-zero error-status
+    "send_errors",  # the kernel refused a datagram (buffer full, no route)
 )
 
 MAX_WALK_ROWS = 100_000  # a walk that never ends is an agent bug, not a reason to run forever
 
 
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, client: V2cClient) -> None:
-        self._client = client
+class _Socket:
+    """A non-blocking UDP socket read by draining it on readiness.
 
-    def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
-        self._client._on_datagram(data, addr)
+    asyncio's datagram transport reads one datagram per event-loop iteration; under a sweep
+    thousands of answers queue up, and draining them in one callback saves an epoll round and
+    a loop iteration per answer (about a third of the client's CPU per request).
+    """
 
-    def error_received(self, exc: Exception) -> None:
-        self._client.stats["socket_errors"] = self._client.stats.get("socket_errors", 0) + 1
+    def __init__(self, family: int, on_datagram) -> None:  # noqa: ANN001
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            self.sock.setblocking(False)
+            self.sock.bind(("0.0.0.0", 0) if family == socket.AF_INET else ("::", 0))
+            _grow_receive_buffer(self.sock)
+        except OSError:
+            self.sock.close()
+            raise
+        self._on_datagram = on_datagram
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(self.sock.fileno(), self._drain)
+
+    def _drain(self) -> None:
+        recv = self.sock.recvfrom
+        handle = self._on_datagram
+        for _ in range(512):  # bounded: a flood cannot starve the loop
+            try:
+                data, addr = recv(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # e.g. ICMP errors reported on the socket; nothing to read
+                return
+            handle(data, addr)
+
+    def sendto(self, data: bytes, addr: tuple) -> bool:
+        try:
+            self.sock.sendto(data, addr)
+            return True
+        except OSError:  # buffer full, unreachable: the request times out and is retried
+            return False
+
+    def sockname(self) -> tuple:
+        return self.sock.getsockname()
+
+    def close(self) -> None:
+        if self.sock.fileno() >= 0:
+            self._loop.remove_reader(self.sock.fileno())
+            self.sock.close()
 
 
 RECEIVE_BUFFER = 4 << 20  # thousands of answers can land at once; the 208 KiB default drops them
@@ -86,8 +125,7 @@ class V2cClient:
         self.stats: dict[str, int] = dict.fromkeys(STAT_KEYS, 0)
         # request-id → (waiter, host, port, community)
         self._pending: dict[int, tuple[asyncio.Future, str, int, bytes]] = {}
-        self._transports: dict[int, asyncio.DatagramTransport] = {}
-        self._lock = asyncio.Lock()
+        self._transports: dict[int, _Socket] = {}
         self._hosts: dict[str, tuple[int, str]] = {}
         self._next_id = random.randrange(1, 2**30)
 
@@ -96,25 +134,21 @@ class V2cClient:
         """Requests waiting for an answer right now (bounded by the caller's concurrency)."""
         return len(self._pending)
 
+    def local_address(self, family: int = socket.AF_INET) -> tuple | None:
+        """The (address, port) the shared socket of ``family`` is bound to, once opened."""
+        tr = self._transports.get(family)
+        return tr.sockname() if tr is not None else None
+
     # --- sockets ------------------------------------------------------------------------------
 
-    async def _transport(self, family: int) -> asyncio.DatagramTransport:
+    def _open(self, family: int) -> _Socket:
         tr = self._transports.get(family)
-        if tr is not None:
-            return tr
-        async with self._lock:  # concurrent first requests open the socket once
-            tr = self._transports.get(family)
-            if tr is None:
-                local = ("0.0.0.0", 0) if family == socket.AF_INET else ("::", 0)
-                try:
-                    tr, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-                        lambda: _Protocol(self), local_addr=local, family=family
-                    )
-                except OSError as exc:
-                    raise SnmpError("socket", f"cannot open a UDP socket: {exc.strerror}") from None
-                _grow_receive_buffer(tr.get_extra_info("socket"))
-                self._transports[family] = tr
-            return tr
+        if tr is None:
+            try:
+                tr = self._transports[family] = _Socket(family, self._on_datagram)
+            except OSError as exc:
+                raise SnmpError("socket", f"cannot open a UDP socket: {exc.strerror}") from None
+        return tr
 
     async def _resolve(self, host: str) -> tuple[int, str]:
         """(address family, canonical address text) — how replies' source addresses look."""
@@ -172,8 +206,9 @@ class V2cClient:
         return rid
 
     async def _request(self, target: Target, community: bytes, pdu_type: int, oids: list[str], a: int = 0, b: int = 0) -> pdu.Message:
-        family, host = await self._resolve(target.host)
-        transport = await self._transport(family)
+        resolved = self._hosts.get(target.host)  # fast path: no coroutine for a known host
+        family, host = resolved if resolved is not None else await self._resolve(target.host)
+        transport = self._transports.get(family) or self._open(family)
         loop = asyncio.get_running_loop()
         rid = self._new_id()
         data = pdu.encode_request(pdu_type, community, rid, oids, a, b)
@@ -187,7 +222,8 @@ class V2cClient:
                 stats["requests"] += 1
                 if attempt:
                     stats["retries"] += 1
-                transport.sendto(data, dest)
+                if not transport.sendto(data, dest):
+                    stats["send_errors"] += 1
                 timer = loop.call_later(target.timeout, _expire, waiter)
                 try:
                     msg = await waiter

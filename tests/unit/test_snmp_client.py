@@ -293,7 +293,7 @@ def test_twenty_thousand_hostile_datagrams_neither_crash_nor_leak(run):
         client = Client()
         t = target(agent.port, timeout=1.0, retries=2)
         await client.get(t, ["1.3.6.1.2.1.1.5.0"])  # opens the client socket
-        port = client.v2c._transports[socket.AF_INET].get_extra_info("sockname")[1]
+        port = client.v2c.local_address()[1]
         flood = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         ok = 0
         tracemalloc.start()
