@@ -73,6 +73,9 @@ footer dt { font-weight:bold; } footer dd { margin:0; word-break:break-all; }
 """
 
 
+VIOLATIONS_SHOWN = 6  # the page lists the most severe few; -o json has up to --top
+
+
 def _e(value: object) -> str:
     return escape(str(value))
 
@@ -106,6 +109,8 @@ def _charts(report: Report, lang: str) -> str:
     title = t("report.chart.progress", lang)
     items = [svg.Progress(text.title(i, lang), i.value, i.target) for i in report.indicators]
     figs.append((title, svg.progress("progress", title, items)))
+    if report.waves:
+        figs.append(_burndown(report, lang))
     trend = report.trends.get("village_access")
     if trend and len(trend) >= 2:
         title = t("report.chart.trend", lang)
@@ -165,12 +170,21 @@ def _waves(report: Report, lang: str) -> str:
         f'<td class="{"bad" if w.remaining and w.status == "done" else ""}">{w.remaining}</td></tr>'
         for w in report.waves
     )
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _short(name: str) -> str:
+    """A wave's name without its parenthesised remark, for chart labels: 第一批迁移（2023年上半年） → 第一批迁移."""
+    for sep in ("（", "("):
+        name = name.split(sep, 1)[0]
+    return name.strip()
+
+
+def _burndown(report: Report, lang: str) -> tuple[str, str]:
     title = t("report.chart.burndown", lang)
-    bars = [svg.WaveBar(w.name, w.migrated, w.in_progress, max(0, w.remaining - w.in_progress)) for w in report.waves]
+    bars = [svg.WaveBar(_short(w.name), w.migrated, w.in_progress, max(0, w.remaining - w.in_progress)) for w in report.waves]
     legend = [t("report.wave.migrated", lang), t("report.wave.in_progress", lang), t("report.wave.remaining", lang)]
-    chart = svg.burndown("burndown", title, bars, legend, t("report.chart.remaining_line", lang))
-    return f'<div class="charts"><figure><figcaption>{_e(title)}</figcaption>{chart}</figure><div>{table}</div></div>'
+    return title, svg.burndown("burndown", title, bars, legend, t("report.chart.remaining_line", lang))
 
 
 def _more(total: int | None, shown: int, lang: str) -> str:
@@ -215,9 +229,10 @@ def _problems(report: Report, lang: str) -> str:
         top = "".join(
             f'<tr><td><span class="sev sev-{_e(v.severity)}">{_e(t("report.severity." + v.severity, lang))}</span></td>'
             f"<td>{_e(v.title_zh if lang == 'zh' else v.title_en)}<br><small>{_e(v.record_id)} · {_e(v.location)}</small></td></tr>"
-            for v in p.violations
+            for v in p.violations[:VIOLATIONS_SHOWN]
         )
         body = f"<table>{counts}</table>" + (f'<table class="detail">{top}</table>' if top else "")
+        body += _more(sum(p.violations_by_severity.values()), min(len(p.violations), VIOLATIONS_SHOWN), lang)
     violations = f'<div class="problem" data-problem="violations"><h3>{_e(t("report.problems.violations", lang))}</h3>{body}</div>'
     return f'<div class="problems">{nodes}{villages}{violations}</div>'
 

@@ -33,6 +33,11 @@ def _text(x: float, y: float, s: str, *, anchor: str = "start", size: int = 12, 
     return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="{weight}" text-anchor="{anchor}" fill="{fill}">{escape(s)}</text>'
 
 
+def _text_width(s: str, size: int) -> float:
+    """Rough rendered width: CJK characters are square, Latin ones about half as wide."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in s)
+
+
 def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v * 100:.0f}%"
 
@@ -67,8 +72,9 @@ class Progress:
 
 def progress(name: str, title: str, items: Sequence[Progress]) -> str:
     """One bar per indicator: value against its own target (a vertical tick)."""
-    label_w, bar_w, row_h, top = 190, 250, 30, 6
-    width, height = label_w + bar_w + 100, top + row_h * len(items) + 6
+    label_w = 16 + max([_text_width(it.label, 12) for it in items] + [60])
+    bar_w, row_h, top = 250, 30, 6
+    width, height = int(label_w + bar_w + 100), top + row_h * len(items) + 6
     out = _open(name, width, height, title)
     for i, it in enumerate(items):
         y = top + i * row_h
@@ -89,11 +95,6 @@ class WaveBar:
     migrated: int
     in_progress: int
     not_started: int
-
-
-def _text_width(s: str, size: int) -> float:
-    """Rough rendered width: CJK characters are square, Latin ones about half as wide."""
-    return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in s)
 
 
 def burndown(name: str, title: str, waves: Sequence[WaveBar], legend: Sequence[str], line_label: str) -> str:
