@@ -114,6 +114,7 @@ class ZStackSim:
         self.clock = clock
         self.render = Renderer(cloud)
         self._cache: dict[str, list[dict]] = {}
+        self._selected: dict[tuple, list[dict]] = {}
         self.sources: dict[str, Callable[[], list[dict]]] = {
             "vm-instances": lambda: [self.render.vm(s) for s in cloud.servers],
             "volumes": lambda: [self.render.volume(v) for v in cloud.volumes],
@@ -193,20 +194,31 @@ class ZStackSim:
             raise Fail(404, zstack_error(404, "SYS.1006", "The API is not found", f"no API at {request.method} {request.url.path}"))
         return kind
 
+    def _select(self, kind: str, conditions: tuple[str, ...], sort_by: str | None, descending: bool) -> list[dict]:
+        """The filtered, sorted listing; memoized, since paging repeats the same query (data never changes)."""
+        key = (kind, conditions, sort_by, descending)
+        if key in self._selected:
+            return self._selected[key]
+        items = self._all(kind)
+        for raw in conditions:
+            fname, op, want = _condition(raw)
+            items = [i for i in items if _match(_field(i, fname), op, want)]
+        if sort_by:
+            items = sorted(items, key=lambda i: (i.get(sort_by) is None, str(i.get(sort_by))), reverse=descending)
+        if len(self._selected) >= 64:
+            self._selected.pop(next(iter(self._selected)))
+        self._selected[key] = items
+        return items
+
     async def query(self, request: Request) -> Response:
         self._auth(request)
-        items = self._all(self._kind(request))
+        kind = self._kind(request)
         params = request.query_params
         try:
-            for raw in params.getlist("q"):
-                fname, op, want = _condition(raw)
-                items = [i for i in items if _match(_field(i, fname), op, want)]
             start, limit = int(params.get("start", 0)), int(params.get("limit", 1000))
             if start < 0 or limit < 0:
                 raise ValueError("start and limit must not be negative")
-            sort_by = params.get("sortBy")
-            if sort_by:
-                items = sorted(items, key=lambda i: (i.get(sort_by) is None, str(i.get(sort_by))), reverse=params.get("sortDirection") == "desc")
+            items = self._select(kind, tuple(params.getlist("q")), params.get("sortBy"), params.get("sortDirection") == "desc")
         except KeyError as exc:
             raise Fail(400, zstack_error(400, "SYS.1007", "One or more API argument is invalid", f"invalid query field[{exc.args[0]}]")) from None
         except ValueError as exc:

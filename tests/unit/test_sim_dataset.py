@@ -42,6 +42,19 @@ def write_inventory(root: Path) -> Path:
     return root
 
 
+def small_cloud(tmp_path_factory, provider: str, servers: int, seed: int) -> dataset.Cloud:
+    """One provider's cloud of a dataset built from the small inventory (for module fixtures)."""
+    inv = load_inventory(write_inventory(tmp_path_factory.mktemp("inv") / "inventory"))
+    return dataset.build(inv, servers=servers, seed=seed).clouds[provider]
+
+
+def asgi_client(app, host: str = "sim.test"):
+    """An httpx client that talks to an ASGI app in-process."""
+    import httpx
+
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=f"http://{host}")
+
+
 @pytest.fixture
 def inv(tmp_path):
     return load_inventory(write_inventory(tmp_path / "inventory"))

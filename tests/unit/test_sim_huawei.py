@@ -5,17 +5,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import httpx
 import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from cloudctl.inventory import load_inventory
-from cloudctl.sim import dataset
 from cloudctl.sim.faults import Faults
 from cloudctl.sim.huawei import HuaweiCredentials, huawei_app
-from tests.unit.test_sim_dataset import write_inventory
+from tests.unit.test_sim_dataset import asgi_client, small_cloud
 
 CREDS = HuaweiCredentials()
 HOST = "sim.test"
@@ -23,16 +20,11 @@ HOST = "sim.test"
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    inv = load_inventory(write_inventory(tmp_path_factory.mktemp("inv") / "inventory"))
-    return dataset.build(inv, servers=400, seed=21).clouds["huawei"]
+    return small_cloud(tmp_path_factory, "huawei", servers=400, seed=21)
 
 
-def run(coro):
-    return asyncio.run(coro)
-
-
-def client(app) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=f"http://{HOST}")
+run = asyncio.run
+client = asgi_client
 
 
 def official_sign(method: str, path: str, project_id: str, query: dict | None = None, sk: str = CREDS.sk, date: str | None = None, body: str = ""):

@@ -8,28 +8,21 @@ import json
 import httpx
 import pytest
 
-from cloudctl.inventory import load_inventory
 from cloudctl.sim import dataset
 from cloudctl.sim.faults import Faults
 from cloudctl.sim.openstack import OpenStackCredentials, openstack_app
-from tests.unit.test_sim_dataset import write_inventory
+from tests.unit.test_sim_dataset import asgi_client, small_cloud
 
 CREDS = OpenStackCredentials()
-BASE = "http://sim.test"
 
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    inv = load_inventory(write_inventory(tmp_path_factory.mktemp("inv") / "inventory"))
-    return dataset.build(inv, servers=300, seed=11).clouds["tianhe"]
+    return small_cloud(tmp_path_factory, "tianhe", servers=300, seed=11)
 
 
-def run(coro):
-    return asyncio.run(coro)
-
-
-def client(app) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=BASE)
+run = asyncio.run
+client = asgi_client
 
 
 def password_body(user=CREDS.username, password=CREDS.password, project=None, project_id=None):

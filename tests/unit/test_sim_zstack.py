@@ -10,14 +10,11 @@ import hmac
 import re
 import time
 
-import httpx
 import pytest
 
-from cloudctl.inventory import load_inventory
-from cloudctl.sim import dataset
 from cloudctl.sim.faults import Faults
 from cloudctl.sim.zstack import ZStackCredentials, zstack_app
-from tests.unit.test_sim_dataset import write_inventory
+from tests.unit.test_sim_dataset import asgi_client, small_cloud
 
 CREDS = ZStackCredentials()
 Z = "/zstack/v1"
@@ -25,16 +22,11 @@ Z = "/zstack/v1"
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    inv = load_inventory(write_inventory(tmp_path_factory.mktemp("inv") / "inventory"))
-    return dataset.build(inv, servers=300, seed=31).clouds["xinchuang"]
+    return small_cloud(tmp_path_factory, "xinchuang", servers=300, seed=31)
 
 
-def run(coro):
-    return asyncio.run(coro)
-
-
-def client(app) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://sim.test")
+run = asyncio.run
+client = asgi_client
 
 
 async def login(c, password=CREDS.password):
