@@ -10,10 +10,10 @@ inventory, ``servers`` and ``seed`` always give the same dataset, byte for byte.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import math
 import random
-import uuid
 from dataclasses import dataclass, field
 
 from cloudctl.inventory import Inventory
@@ -163,13 +163,20 @@ class Dataset:
     unknown_systems: tuple[str, ...] = ()
 
 
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
 class _Gen:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
         self.epoch = dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc)
 
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        """A random (version 4, RFC 4122 variant) UUID string from the seeded generator."""
+        n = (self.rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET
+        h = "%032x" % n
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def hex(self) -> str:
         return "%032x" % self.rng.getrandbits(128)
@@ -230,14 +237,19 @@ def build(inv: Inventory | None, servers: int | None = None, seed: int = 0) -> D
 
     statuses, weights = zip(*_STATUS)
     counters = {p: 0 for p in PROVIDERS}
+    nets: dict[str, list[Network]] = {}
+    for cloud in clouds.values():
+        for n in cloud.networks:
+            nets.setdefault(n.project_id, []).append(n)
+    flavors = {(p, a): [f for f in c.flavors if f.arch == a] for p, c in clouds.items() for a in ("x86_64", "aarch64")}
     for provider, pid, system, arch_hint in placements:
         cloud = clouds[provider]
         arch = arch_hint or ("aarch64" if provider == "xinchuang" or (provider == "huawei" and g.rng.random() < 0.15) else "x86_64")
-        flavor = g.rng.choice([f for f in cloud.flavors if f.arch == arch])
+        flavor = g.rng.choice(flavors[provider, arch])
         os_name, distro = g.rng.choice(_OS_XC if arch == "aarch64" else _OS_X86)
         counters[provider] += 1
         stem = system or "vm"
-        net = g.rng.choice([n for n in cloud.networks if n.project_id == pid])
+        net = g.rng.choice(nets[pid])
         srv = Server(
             g.uuid(), f"{stem}-{provider[:2]}{counters[provider]:05d}", pid,
             g.rng.choices(statuses, weights)[0], flavor, os_name, distro, g.rng.choice(cloud.azs), "",
@@ -277,11 +289,17 @@ def _network(g: _Gen, cloud: Cloud, proj: Project, k: int) -> None:
     cloud.networks.append(Network(g.uuid(), f"{proj.name}-net-{k + 1}", proj.id, cidr, g.uuid(), g.created()))
 
 
+@functools.cache
+def _bounds(cidr: str) -> tuple[int, int]:
+    net = ipaddress.ip_network(cidr)
+    return int(net.network_address), net.num_addresses
+
+
 def _nic(g: _Gen, net: Network) -> Nic:
-    base = ipaddress.ip_network(net.cidr)
-    ip = base.network_address + 10 + net.next_host % (base.num_addresses - 20)
+    base, size = _bounds(net.cidr)
+    ip = base + 10 + net.next_host % (size - 20)
     net.next_host += 1
-    return Nic(net, str(ip), g.mac(), g.uuid())
+    return Nic(net, f"{ip >> 24}.{(ip >> 16) & 255}.{(ip >> 8) & 255}.{ip & 255}", g.mac(), g.uuid())
 
 
 def _public_ip(provider: str, i: int) -> str:
