@@ -51,9 +51,9 @@ class FakeAgent(asyncio.DatagramProtocol):
         return self.transport.get_extra_info("sockname")[1]
 
 
-async def start_agent(handler) -> FakeAgent:
+async def start_agent(handler, host: str = "127.0.0.1") -> FakeAgent:
     loop = asyncio.get_running_loop()
-    _, agent = await loop.create_datagram_endpoint(lambda: FakeAgent(handler), local_addr=("127.0.0.1", 0))
+    _, agent = await loop.create_datagram_endpoint(lambda: FakeAgent(handler), local_addr=(host, 0))
     return agent
 
 
@@ -90,6 +90,26 @@ def test_get_returns_values_and_marks_missing_objects(run):
         finally:
             await client.close()
         assert got == [("1.3.6.1.2.1.1.5.0", b"node-a"), ("1.3.6.1.2.1.1.9.0", NO_SUCH_OBJECT), (f"{COL}.99", NO_SUCH_INSTANCE)]
+
+    run(main())
+
+
+def test_ipv6_targets_use_the_shared_ipv6_socket(run):
+    async def main():
+        try:
+            agent = await start_agent(serve_view(_view()), host="::1")
+        except OSError:
+            pytest.skip("no IPv6 loopback here")
+        client = Client()
+        try:
+            t = Target("::1", agent.port, community=Secret("public"), timeout=0.5, retries=0)
+            got = await client.get(t, ["1.3.6.1.2.1.1.5.0"])
+            rows = await client.walk(t, COL)
+            assert client.v2c.local_address(socket.AF_INET6) is not None
+            assert client.v2c.local_address(socket.AF_INET) is None
+        finally:
+            await client.close()
+        assert got == [("1.3.6.1.2.1.1.5.0", b"node-a")] and len(rows) == 30
 
     run(main())
 

@@ -178,12 +178,18 @@ class FleetServer:
             self.stats["send_failed"] += 1
 
 
-def _grow_buffers(sock: socket.socket) -> None:
-    for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):  # bursts from thousands of polls at once
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, option, 4 << 20)
-        except OSError:
-            pass
+def _grow_buffers(sock: socket.socket, size: int = 16 << 20) -> None:
+    """Room for a burst of thousands of polls at once (the FORCE variants work as root)."""
+    for force, plain in ((getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF),
+                         (getattr(socket, "SO_SNDBUFFORCE", None), socket.SO_SNDBUF)):
+        for option in (force, plain):
+            if option is None:
+                continue
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, option, size)
+                break
+            except OSError:
+                continue
 
 
 def _raise_fd_limit(wanted: int) -> None:
