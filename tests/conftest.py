@@ -14,10 +14,23 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 INVENTORY = ROOT / "inventory"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Property tests: reproducible in CI (derandomized; no shrinking, so a failure is reported at once
+# instead of spending minutes minimising it — rerun locally to get the minimal example).
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
+    print_blob=True,
+)
+if IN_CI:
+    settings.load_profile("ci")
 
 # Debian installs some daemons outside $PATH for non-root users.
 _EXTRA_DIRS = ("/usr/sbin", "/sbin", "/usr/bin")
