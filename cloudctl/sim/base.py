@@ -175,6 +175,20 @@ def marker_page(items: Sequence, marker: str | None, limit: int, key: Callable[[
     return page, start + limit < len(items)
 
 
+class Rendered:
+    """Memo of rendered API objects: the dataset never changes, so each view renders once."""
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple, dict] = {}
+
+    def __call__(self, render: Callable[..., dict], item: Any, *view: Any) -> dict:
+        key = (id(render.__func__) if hasattr(render, "__func__") else id(render), item.id, *view)
+        out = self._memo.get(key)
+        if out is None:
+            out = self._memo[key] = render(item, *view)
+        return out
+
+
 def int_param(request: Request, name: str, default: int, lo: int = 0, hi: int | None = None) -> int:
     """An integer query parameter; ValueError with a readable message when bad."""
     raw = request.query_params.get(name)

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cloudctl.sim.base import Clock, Fail, MarkerError, SimLayer, TokenStore, fail_handler, int_param, json_response, marker_page, request_id
+from cloudctl.sim.base import Clock, Fail, MarkerError, Rendered, SimLayer, TokenStore, fail_handler, int_param, json_response, marker_page, request_id
 from cloudctl.sim.dataset import Cloud, Project
 from cloudctl.sim.faults import Faults
 from cloudctl.sim.huawei_auth import AccessKey, SignatureError, verify
@@ -78,6 +78,7 @@ class HuaweiSim:
         self.keys = {creds.ak: AccessKey(creds.ak, creds.sk)}
         self.tokens = TokenStore(faults, clock) if clock else TokenStore(faults)
         self.clock = clock
+        self._memo = Rendered()
         self.servers: dict[str, list] = {}
         self.volumes: dict[str, list] = {}
         for s in cloud.servers:
@@ -161,7 +162,7 @@ class HuaweiSim:
             raise Fail(400, apigw_error(400, "Ecs.0005", f"Invalid request parameter: {exc}", request_id(request))) from None
         items = self.servers.get(project.id, [])
         start = (page - 1) * limit
-        return json_response({"count": len(items), "servers": [ecs_server(s) for s in items[start : start + limit]]})
+        return json_response({"count": len(items), "servers": [self._memo(ecs_server, s) for s in items[start : start + limit]]})
 
     async def ecs_show(self, request: Request) -> Response:
         project = await self._auth(request)
@@ -196,7 +197,7 @@ class HuaweiSim:
         except ValueError as exc:
             raise Fail(400, {"code": "EVS.2001", "message": f"Invalid parameter: {exc}"}) from None
         items = self.volumes.get(project.id, [])
-        return json_response({"count": len(items), "volumes": [evs_volume(v) for v in items[offset : offset + limit]]})
+        return json_response({"count": len(items), "volumes": [self._memo(evs_volume, v) for v in items[offset : offset + limit]]})
 
     # -- VPC / EIP ------------------------------------------------------------------------------
     async def _marker_list(self, request: Request, items: list, key, render, name: str) -> Response:  # noqa: ANN001

@@ -15,7 +15,7 @@ import uuid
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cloudctl.sim.base import Fail, MarkerError, Token, base_url, int_param, iso, json_response, marker_page
+from cloudctl.sim.base import Fail, MarkerError, Rendered, Token, base_url, int_param, iso, json_response, marker_page
 from cloudctl.sim.dataset import Cloud, Server, Volume
 from cloudctl.sim.openstack_identity import Identity
 
@@ -79,6 +79,7 @@ class Compute:
         self.servers_by_id = {s.id: s for s in cloud.servers}
         self.flavors_by_id = {f.id: f for f in cloud.flavors}
         self.hosts = {h.id: h for h in cloud.hosts}
+        self._memo = Rendered()
 
     def _auth(self, request: Request) -> Token:
         return self.identity.check(request)
@@ -123,7 +124,7 @@ class Compute:
         except MarkerError as exc:
             raise Fail(400, nova_error(400, f"marker [{exc}] not found"), _nova_headers(mv)) from None
         base = base_url(request)
-        body: dict = {"servers": [self._server(s, mv, admin, base) for s in page]}
+        body: dict = {"servers": [self._memo(self._server, s, mv, admin, base) for s in page]}
         if more and page:
             q = {k: v for k, v in request.query_params.items() if k not in ("marker", "limit")}
             q.update(limit=str(limit), marker=page[-1].id)
@@ -248,7 +249,7 @@ class Compute:
         except MarkerError as exc:
             raise Fail(404, nova_error(404, f"Marker {exc} could not be found."), hdrs) from None
         base = f"{base_url(request)}/volume/v3/{pid}"
-        body: dict = {"volumes": [self._volume(v, admin, base) for v in page]}
+        body: dict = {"volumes": [self._memo(self._volume, v, admin, base) for v in page]}
         if more and page:
             q = {k: v for k, v in request.query_params.items() if k not in ("marker", "limit")}
             q.update(limit=str(limit), marker=page[-1].id)
