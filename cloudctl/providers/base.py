@@ -197,10 +197,10 @@ class Driver:
         return ProviderError(text, **kwargs)
 
     def _delay(self, attempt: int, resp: httpx.Response | None) -> float:
+        jitter = random.uniform(0, min(10.0, self.backoff * 2**attempt))  # full jitter
         hinted = retry_after(resp) if resp is not None else None
-        if hinted is not None:
-            return hinted
-        return random.uniform(0, min(10.0, self.backoff * 2**attempt))  # full jitter
+        # Retry-After is a minimum: concurrent requests told "0" must not all come back at once.
+        return max(hinted, jitter) if hinted is not None else jitter
 
     async def request(
         self,
