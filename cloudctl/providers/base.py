@@ -169,8 +169,12 @@ class Driver:
     async def _auth_headers(self, method: str, url: httpx.URL, headers: dict[str, str], body: bytes) -> dict[str, str]:
         return headers
 
-    async def _reauth(self) -> bool:
-        """Called once after a 401; return True to retry the request with fresh credentials."""
+    async def _reauth(self, sent: dict[str, str]) -> bool:
+        """Called after a 401 with the headers that were refused; True retries the request.
+
+        Drivers renew the token only when ``sent`` still carries the current one: under
+        concurrency another request may already have renewed it, and then a retry is enough.
+        """
         return False
 
     def pages(self, kind: str) -> AsyncIterator[Page]:
@@ -219,7 +223,7 @@ class Driver:
         body = b"" if json_body is None else json.dumps(json_body, separators=(",", ":")).encode()
         full = httpx.URL(str(url), params=params) if params else httpx.URL(str(url))
         start = time.monotonic()
-        reauthed = False
+        reauths = 0  # one renewal after a 401; a few more when other requests renewed meanwhile
         attempt = 0
         while True:
             hdrs = {"Accept": "application/json", **(headers or {})}
@@ -240,9 +244,9 @@ class Driver:
                     if resp.status_code != 204 and resp.content and "json" in resp.headers.get("content-type", "json"):
                         resp.json()  # a truncated body is a transient failure: retry it
                     return resp
-                if resp.status_code == 401 and auth and not reauthed:
-                    reauthed = True
-                    if await self._reauth():
+                if resp.status_code == 401 and auth and reauths < 3:
+                    reauths += 1
+                    if await self._reauth(hdrs):
                         continue
                 if not self.retryable(resp):
                     raise self._error(resp, what)

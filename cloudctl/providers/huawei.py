@@ -100,10 +100,12 @@ class HuaweiDriver(Driver):
         self._token = token
         self._expires = time.time() + 23 * 3600  # IAM tokens live 24 h
 
-    async def _reauth(self) -> bool:
+    async def _reauth(self, sent: dict[str, str]) -> bool:
         if self.cfg.ak is not None:
             return False  # a refused signature does not get better by retrying
-        await self.login()
+        async with self._lock:
+            if sent.get("X-Auth-Token") == self._token:
+                await self.login()
         return True
 
     async def _auth_headers(self, method: str, url: httpx.URL, headers: dict[str, str], body: bytes) -> dict[str, str]:

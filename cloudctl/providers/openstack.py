@@ -102,8 +102,10 @@ class OpenStackDriver(Driver):
             eps = [ep for svc in self._catalog if svc.get("type") == "compute" for ep in svc.get("endpoints", [])]
             self._region = next((ep.get("region_id") or ep.get("region") or "" for ep in eps if ep.get("interface") == self.cfg.interface), "")
 
-    async def _reauth(self) -> bool:
-        await self.login()
+    async def _reauth(self, sent: dict[str, str]) -> bool:
+        async with self._lock:
+            if sent.get("X-Auth-Token") == self._token:
+                await self.login()
         return True
 
     async def _auth_headers(self, method, url, headers, body):  # noqa: ANN001, ANN201

@@ -15,6 +15,7 @@ Facts this driver relies on (ZStack Cloud API reference):
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import email.utils
 import hashlib
@@ -56,6 +57,7 @@ class ZStackDriver(Driver):
         self._tags: dict[str, dict[str, str]] | None = None  # resource uuid -> tag key -> value
         self._owner: dict[str, str] = {}  # resource uuid -> project name
         self._iam2: list[dict] = []
+        self._lock = asyncio.Lock()
 
     def api(self, path: str) -> str:
         return self.cfg.endpoint.rstrip("/") + "/zstack/v1" + path
@@ -78,10 +80,12 @@ class ZStackDriver(Driver):
             await self.request("DELETE", self.api(f"/accounts/sessions/{session}"), auth=False, ok=(401, 404),
                                headers={"Authorization": f"OAuth {session}"}, what="ZStack logout")
 
-    async def _reauth(self) -> bool:
+    async def _reauth(self, sent: dict[str, str]) -> bool:
         if self.cfg.access_key_id:
             return False
-        await self.login()
+        async with self._lock:
+            if sent.get("Authorization") == f"OAuth {self._session}":
+                await self.login()
         return True
 
     async def _auth_headers(self, method: str, url: httpx.URL, headers: dict[str, str], body: bytes) -> dict[str, str]:
@@ -91,7 +95,9 @@ class ZStackDriver(Driver):
             sig = base64.b64encode(hmac.new(self.secret(self.cfg.access_key_secret).encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
             return {**headers, "Date": date, "Authorization": f"ZStack {self.cfg.access_key_id}:{sig}"}
         if self._session is None:
-            await self.login()
+            async with self._lock:
+                if self._session is None:
+                    await self.login()
         return {**headers, "Authorization": f"OAuth {self._session}"}
 
     # -- paging ----------------------------------------------------------------------------
