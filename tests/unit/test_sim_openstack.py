@@ -117,6 +117,8 @@ def test_nova_no_next_link_when_total_is_an_exact_multiple_or_empty(cloud):
             last = cloud.servers[-1].id
             r = await c.get("/compute/v2.1/servers/detail", params={"all_tenants": 1, "limit": 5, "marker": last}, headers=h)
             assert r.json() == {"servers": []}
+            r = await c.get("/compute/v2.1/servers/detail", params={"limit": 5}, headers=h)  # the admin project has no VMs
+            assert r.json() == {"servers": []}
             r = await c.get("/compute/v2.1/servers/detail", params={"marker": "no-such"}, headers=h)
             assert r.status_code == 400 and r.json()["badRequest"]["code"] == 400
 
@@ -165,6 +167,12 @@ def test_cinder_and_neutron_paginate_with_their_links(cloud):
             for kind, expected in (("ports", len(cloud.servers)), ("floatingips", len(cloud.floating_ips)), ("networks", len(cloud.networks))):
                 items, _ = await list_all(c, token, f"/network/v2.0/{kind}", kind, {"limit": 4})
                 assert len(items) == expected and len({i["id"] for i in items}) == expected
+            h = {"X-Auth-Token": token}
+            n = len(cloud.networks)
+            exact = (await c.get("/network/v2.0/networks", params={"limit": n}, headers=h)).json()
+            assert len(exact["networks"]) == n and not [x for x in exact["networks_links"] if x["rel"] == "next"]
+            exact = (await c.get(f"/volume/v3/{pid}/volumes/detail", params={"all_tenants": 1, "limit": len(cloud.volumes)}, headers=h)).json()
+            assert len(exact["volumes"]) == len(cloud.volumes) and "volumes_links" not in exact
             r = await c.get("/network/v2.0/networks", params={"marker": "nope", "limit": 2}, headers={"X-Auth-Token": token})
             assert r.status_code == 404 and r.json()["NeutronError"]["type"] == "NetworkNotFound"
 
