@@ -30,6 +30,9 @@ _NOVA_STATE = {
     "error": ("ERROR", "error", 0, None),
     "building": ("BUILD", "building", 0, "spawning"),
 }
+# statuses Nova accepts in the `status` filter
+_NOVA_STATUSES = {"ACTIVE", "BUILD", "DELETED", "ERROR", "HARD_REBOOT", "MIGRATING", "PASSWORD", "PAUSED", "REBOOT", "REBUILD",
+                  "RESCUE", "RESIZE", "REVERT_RESIZE", "SHELVED", "SHELVED_OFFLOADED", "SHUTOFF", "SOFT_DELETED", "SUSPENDED", "UNKNOWN", "VERIFY_RESIZE"}
 _NOVA_FAULT = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound", 409: "conflictingRequest", 429: "overLimit", 503: "serviceUnavailable"}
 
 
@@ -116,6 +119,11 @@ class Compute:
             items = self.by_project.get(wanted, []) if wanted else self.cloud.servers
         else:
             items = self.by_project.get(tok.context["project_id"], [])
+        status = request.query_params.get("status")
+        if status:
+            if status.upper() not in _NOVA_STATUSES:
+                raise Fail(400, nova_error(400, f"Invalid status value: {status}"), _nova_headers(mv))
+            items = [s for s in items if _NOVA_STATE[s.status][0] == status.upper()]
         try:
             limit = min(int_param(request, "limit", MAX_LIMIT, 0), MAX_LIMIT)
             page, more = marker_page(items, request.query_params.get("marker"), limit)

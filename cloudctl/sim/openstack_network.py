@@ -9,11 +9,12 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cloudctl.sim.base import Fail, MarkerError, Token, base_url, int_param, iso, json_response, marker_page
+from cloudctl.sim.base import Fail, MarkerError, Rendered, Token, base_url, int_param, iso, json_response, marker_page
 from cloudctl.sim.dataset import Cloud, FloatingIP, Host, Network, Server
 from cloudctl.sim.openstack_identity import Identity
 
 PLACEMENT_MAX = (1, 39)
+_CONTROL = {"limit", "marker", "page_reverse", "fields", "project_id", "tenant_id", "sort_key", "sort_dir"}
 _ALLOC = {"VCPU": 4.0, "MEMORY_MB": 1.5, "DISK_GB": 1.0}
 _RESERVED = {"VCPU": 0, "MEMORY_MB": 4096, "DISK_GB": 100}
 
@@ -39,7 +40,23 @@ class NetworkService:
             "ports": ("Port", cloud.servers, self._port),
             "floatingips": ("FloatingIP", cloud.floating_ips, self._floatingip),
         }
-        self.subnets_by_network = {n.id: n for n in cloud.networks}
+        self._memo = Rendered()
+
+    def _filtered(self, items: list, render: Callable, filters: dict[str, list[str]]) -> list:
+        """Neutron's attribute filters: every key must match one of its values; unknown keys are a 400."""
+        out = []
+        for x in items:
+            d = self._memo(render, x)
+            for k, values in filters.items():
+                if k not in d:
+                    raise Fail(400, neutron_error(400, f"[{k}] is invalid attribute for filtering"))
+                v = d[k]
+                text = str(v).lower() if isinstance(v, bool) or v is None else str(v)
+                if text not in [w.lower() if w.lower() in ("true", "false", "none") else w for w in values]:
+                    break
+            else:
+                out.append(x)
+        return out
 
     async def versions(self, request: Request) -> Response:
         return json_response({"versions": [{"id": "v2.0", "status": "CURRENT", "links": [{"rel": "self", "href": f"{base_url(request)}/network/v2.0/"}]}]})
@@ -59,6 +76,9 @@ class NetworkService:
             wanted = tok.context["project_id"]  # non-admins see their own project only
         if wanted:
             items = [x for x in items if x.project_id == wanted]
+        filters = {k: request.query_params.getlist(k) for k in request.query_params if k not in _CONTROL}
+        if filters:
+            items = self._filtered(items, render, filters)
         try:
             limit = int_param(request, "limit", 0, 0)
             marker = request.query_params.get("marker")
@@ -70,7 +90,7 @@ class NetworkService:
             raise Fail(400, neutron_error(400, str(exc))) from None
         except MarkerError as exc:
             raise Fail(404, neutron_error(404, f"{type_} {exc} could not be found.", f"{type_}NotFound")) from None
-        body: dict = {name: [render(x) for x in page]}
+        body: dict = {name: [self._memo(render, x) for x in page]}
         if limit:
             links = []
             url = f"{base_url(request)}/network/v2.0/{name}"

@@ -117,6 +117,9 @@ def test_nova_no_next_link_when_total_is_an_exact_multiple_or_empty(cloud):
             last = cloud.servers[-1].id
             r = await c.get("/compute/v2.1/servers/detail", params={"all_tenants": 1, "limit": 5, "marker": last}, headers=h)
             assert r.json() == {"servers": []}
+            r = await c.get("/compute/v2.1/servers/detail", params={"all_tenants": 1, "status": "shutoff"}, headers=h)
+            assert {x["status"] for x in r.json()["servers"]} == {"SHUTOFF"}
+            assert len(r.json()["servers"]) == sum(s.status == "stopped" for s in cloud.servers)
             r = await c.get("/compute/v2.1/servers/detail", params={"limit": 5}, headers=h)  # the admin project has no VMs
             assert r.json() == {"servers": []}
             r = await c.get("/compute/v2.1/servers/detail", params={"marker": "no-such"}, headers=h)
@@ -173,6 +176,13 @@ def test_cinder_and_neutron_paginate_with_their_links(cloud):
             assert len(exact["networks"]) == n and not [x for x in exact["networks_links"] if x["rel"] == "next"]
             exact = (await c.get(f"/volume/v3/{pid}/volumes/detail", params={"all_tenants": 1, "limit": len(cloud.volumes)}, headers=h)).json()
             assert len(exact["volumes"]) == len(cloud.volumes) and "volumes_links" not in exact
+            net = cloud.networks[0]
+            ports = (await c.get("/network/v2.0/ports", params={"network_id": net.id}, headers=h)).json()["ports"]
+            assert sorted(p["id"] for p in ports) == sorted(s.nic.port_id for s in cloud.servers if s.nic.network.id == net.id)
+            down = (await c.get("/network/v2.0/floatingips", params={"status": "DOWN"}, headers=h)).json()["floatingips"]
+            assert len(down) == sum(f.port_id is None for f in cloud.floating_ips)
+            r = await c.get("/network/v2.0/ports", params={"colour": "red"}, headers=h)
+            assert r.status_code == 400 and r.json()["NeutronError"]["type"] == "HTTPBadRequest"
             r = await c.get("/network/v2.0/networks", params={"marker": "nope", "limit": 2}, headers={"X-Auth-Token": token})
             assert r.status_code == 404 and r.json()["NeutronError"]["type"] == "NetworkNotFound"
 
