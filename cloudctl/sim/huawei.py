@@ -161,8 +161,16 @@ class HuaweiSim:
         except ValueError as exc:
             raise Fail(400, apigw_error(400, "Ecs.0005", f"Invalid request parameter: {exc}", request_id(request))) from None
         items = self.servers.get(project.id, [])
+        q = request.query_params
+        if q.get("name") or q.get("status") or q.get("tags"):  # ECS filters: name is a fuzzy match
+            items = [s for s in items if self._ecs_match(self._memo(ecs_server, s), q.get("name"), q.get("status"), q.get("tags"))]
         start = (page - 1) * limit
         return json_response({"count": len(items), "servers": [self._memo(ecs_server, s) for s in items[start : start + limit]]})
+
+    @staticmethod
+    def _ecs_match(server: dict, name: str | None, status: str | None, tag: str | None) -> bool:
+        return ((not name or name in server["name"]) and (not status or server["status"] == status.upper())
+                and (not tag or tag in server["tags"]))
 
     async def ecs_show(self, request: Request) -> Response:
         project = await self._auth(request)

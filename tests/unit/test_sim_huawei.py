@@ -118,6 +118,11 @@ def test_ecs_server_fields_tags_and_kunpeng_flavors(cloud):
             assert {"id", "name", "status", "flavor", "metadata", "tags", "created", "addresses", "OS-EXT-AZ:availability_zone", "enterprise_project_id"} <= set(s)
             assert {"os_type", "image_name", "os_bit"} <= set(s["metadata"])
             assert any(x["flavor"]["name"].startswith(("kc1.", "km1.")) for x in servers)
+            s0 = next(x for x in cloud.servers if x.system_id)
+            hits = (await get(c, f"/v1/{s0.project_id}/cloudservers/detail", s0.project_id, {"tags": f"system-id={s0.system_id}"})).json()
+            assert hits["count"] == sum(x.system_id == s0.system_id and x.project_id == s0.project_id for x in cloud.servers)
+            stopped = (await get(c, f"/v1/{s0.project_id}/cloudservers/detail", s0.project_id, {"status": "SHUTOFF", "limit": 1000})).json()
+            assert {x["status"] for x in stopped["servers"]} <= {"SHUTOFF"}
 
     run(go())
 
@@ -228,5 +233,16 @@ def test_projects_are_listed_for_the_driver_to_map_ids_to_names(cloud):
             r = await c.get(req.uri, headers=dict(req.header_params))
             assert r.status_code == 200
             assert {p["name"] for p in r.json()["projects"]} == {p.name for p in cloud.projects}
+
+    run(go())
+
+
+def test_official_signature_with_characters_that_need_quoting(cloud):
+    pid = cloud.projects[0].id
+
+    async def go():
+        async with client(huawei_app(cloud)) as c:
+            r = await get(c, f"/v1/{pid}/cloudservers/detail", pid, {"limit": 5, "name": "web server/政务~x+y", "offset": 1})
+            assert r.status_code == 200, r.text
 
     run(go())
