@@ -56,10 +56,12 @@ def demo(
         default = root.resolve().parent / "policies"
         policies = [default] if default.is_dir() else None
 
-    def stop_on_sigterm(signum, frame):  # noqa: ANN001, ARG001 - SIGTERM stops like Ctrl-C: children are cleaned up
+    def stop(signum, frame):  # noqa: ANN001, ARG001 - SIGTERM/SIGHUP stop like Ctrl-C: the children are cleaned up
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
+    # SIGINT too: a shell starts background jobs with SIGINT ignored, and Python keeps that.
+    handlers = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: stop, signal.SIGHUP: stop}
+    previous = {sig: signal.signal(sig, h) for sig, h in handlers.items()}
     try:
         with claim_out_dir(out_dir), Children(out_dir / "logs") as children:
             opts = DemoOptions(out_dir=out_dir, inventory=root, policies=policies, servers=servers, lang=report_lang)
@@ -68,7 +70,8 @@ def demo(
             if keep_running:
                 return _keep_running(result, children, language)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, h in previous.items():
+            signal.signal(sig, h)
     return 0
 
 
@@ -150,18 +153,28 @@ def _keep_running(result: "DemoResult", children, lang: str) -> int:  # noqa: AN
         return 0
 
 
+def _cloudctl() -> list[str]:
+    """How the user ran cloudctl (``.venv/bin/cloudctl``, ``cloudctl``), so the printed commands work as pasted."""
+    import sys
+
+    prog = Path(sys.argv[0])
+    return [str(prog)] if prog.name == "cloudctl" else [sys.executable, "-m", "cloudctl"]
+
+
 def _explore_commands(result: "DemoResult") -> list[list[str]]:
     files, urls = result.files, result.urls
     cmds: list[list[str]] = []
+    cloudctl = _cloudctl()
     store = ["--store", str(files["store"])] if "store" in files else ["--no-store"]
     if "config" in files:
-        cmds.append(["cloudctl", "--config", str(files["config"]), "ls", "servers", "--store", str(files["store"])])
-        cmds.append(["cloudctl", "--config", str(files["config"]), "capacity", "--store", str(files["store"])])
-        cmds.append(["cloudctl", "migrate", "kpis", *store])
+        cmds.append([*cloudctl, "--config", str(files["config"]), "ls", "servers", "--store", str(files["store"])])
+        cmds.append([*cloudctl, "--config", str(files["config"]), "sync", "--store", str(files["store"])])
+        cmds.append([*cloudctl, "diff", "--store", str(files["store"])])
+        cmds.append([*cloudctl, "migrate", "kpis", *store])
     if "prometheus" in urls:
-        cmds.append(["cloudctl", "report", "--prometheus", urls["prometheus"], *store, "--html", "report.html"])
-        cmds.append(["curl", "-s", urls["prometheus"] + "/api/v1/query?query=egov_coverage_ratio{county=\"all\"}"])
+        cmds.append([*cloudctl, "report", "--prometheus", urls["prometheus"], *store, "--html", "report.html"])
+        cmds.append(["curl", "-s", urls["prometheus"] + "/api/v1/query", "--data-urlencode", 'query=egov_coverage_ratio{county="all"}'])
     if "agent" in urls:
         cmds.append(["curl", "-s", urls["agent"]])
-    cmds.append(["cloudctl", "policy", "check", *store])
+    cmds.append([*cloudctl, "policy", "check", *store])
     return cmds

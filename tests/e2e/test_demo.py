@@ -39,7 +39,11 @@ def _processes_mentioning(text: str) -> list[str]:
     return found
 
 
-def _start(out: Path, *args: str, inventory: Path = INVENTORY) -> tuple[subprocess.Popen, Path, Path]:
+def _ignore_sigint() -> None:  # how a shell starts a background job (`cloudctl demo &`)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start(out: Path, *args: str, inventory: Path = INVENTORY, sigint_ignored: bool = False) -> tuple[subprocess.Popen, Path, Path]:
     stdout, stderr = out.parent / f"{out.name}.stdout", out.parent / f"{out.name}.stderr"
     proc = subprocess.Popen(
         [sys.executable, "-m", "cloudctl", "demo", "--out", str(out), "-i", str(inventory), *args],
@@ -47,6 +51,7 @@ def _start(out: Path, *args: str, inventory: Path = INVENTORY) -> tuple[subproce
         stderr=open(stderr, "w"),  # noqa: SIM115
         env={**os.environ, "COLUMNS": "160"},
         cwd=ROOT,
+        preexec_fn=_ignore_sigint if sigint_ignored else None,  # noqa: PLW1509
     )
     return proc, stdout, stderr
 
@@ -93,9 +98,10 @@ def test_demo_runs_the_whole_job_on_the_shipped_inventory_and_leaves_no_process(
     assert not (out / ".demo.pid").exists()
 
 
-def test_ctrl_c_half_way_stops_every_process(tmp_path):
+@pytest.mark.parametrize("sigint_ignored", [False, True], ids=["foreground", "inherited-SIG_IGN"])
+def test_ctrl_c_half_way_stops_every_process(tmp_path, sigint_ignored):
     out = tmp_path / "demo-interrupted"
-    proc, _, stderr = _start(out, "--lang", "en", inventory=FIXTURE_INVENTORY)
+    proc, _, stderr = _start(out, "--lang", "en", inventory=FIXTURE_INVENTORY, sigint_ignored=sigint_ignored)
     try:
         _wait_for(stderr, r"Start the SNMP fleet simulator", proc, 60)  # simulators up, agent starting
         assert _processes_mentioning(str(out)), "the demo's children should be running now"
