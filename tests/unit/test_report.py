@@ -215,3 +215,57 @@ def test_terminal_output_in_chinese_and_english(cli):
     code, out, _ = cli("report", "-i", INV, "--no-store", "--lang", "en", "--metrics", METRICS)
     assert code == 0
     assert "Lüliang Digital Government Indicator Report" in out and "Nodes down longest (3 down)" in out
+
+
+def _store_with_servers(path: Path):
+    from cloudctl.model import Resource
+    from cloudctl.store import Store
+
+    st = Store.open(path, create=True)
+    snap = st.begin_snapshot()
+    servers = {
+        "tianhe": [Resource("tianhe", "server", "t1", "sys-0002-a", "active", arch="x86_64", system="sys-0002")],
+        "huawei": [
+            Resource("huawei", "server", "h1", "sys-0001-a", "active", arch="x86_64", system="sys-0001"),
+            Resource("huawei", "server", "h2", "untagged", "active", arch="x86_64"),
+        ],
+        "xinchuang": [
+            Resource("xinchuang", "server", "x1", "sys-0003-a", "active", arch="aarch64", system="sys-0003"),
+            Resource("xinchuang", "server", "x2", "sys-0004-a", "active", arch="aarch64", system="sys-0004"),
+        ],
+    }
+    for provider, rows in servers.items():
+        w = snap.provider(provider)
+        w.add(rows)
+        w.commit()
+    snap.finish()
+    snap = st.begin_snapshot()  # a second sync where huawei fails: its data stays, marked stale
+    snap.provider("huawei").fail("HTTP 503")
+    for provider in ("tianhe", "xinchuang"):
+        w = snap.provider(provider)
+        w.add(servers[provider])
+        w.commit()
+    snap.finish()
+    st.close()
+    return path
+
+
+def test_with_a_store_the_cloud_numbers_come_from_the_servers_found(cli, tmp_path):
+    store = _store_with_servers(tmp_path / "store.db")
+    code, out, err = cli("report", "-i", INV, "--store", store, "-o", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    # servers tagged with a system: sys-0001..0004 (sys-0005 is "cloud" in the inventory but has none)
+    cloud = _ind(doc, "cloud_migration")
+    assert (cloud["numerator"], cloud["denominator"], cloud["source"]) == (4, 8, "store")
+    xc = _ind(doc, "xinchuang")  # of the 4 on the cloud, sys-0003 and sys-0004 on 信创
+    assert (xc["numerator"], xc["denominator"], xc["value"]) == (2, 4, 0.5)
+    clouds = {c["provider"]: (c["servers"], c["aarch64"], c["stale"]) for c in doc["clouds"]}
+    assert clouds == {"huawei": (2, 0, True), "tianhe": (1, 0, False), "xinchuang": (2, 2, False)}
+    assert doc["sources"]["store"].endswith("store.db")
+
+
+def test_a_missing_store_named_on_the_command_line_is_an_error(cli, tmp_path):
+    code, _, err = cli("report", "-i", INV, "--store", tmp_path / "nope.db")
+    assert code == 2
+    assert "nope.db" in err
