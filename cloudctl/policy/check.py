@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import gc
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,7 @@ from cloudctl.policy.records import Sources
 DISCOVER = "discover"  # config_files default: look for them next to the inventory (its parent dir)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs a third of the check at 70,000 violations
 class Violation:
     policy_id: str
     severity: str
@@ -108,17 +112,18 @@ def _evaluate(policies: list[LoadedPolicy], src: Sources) -> tuple[list[Violatio
             rid = r["id"]
             name = table.name(rid)
             label = f"{kind} {rid}" + (f" ({name})" if name and name != rid else "")
-            facts = ", ".join(f"{f}={_show(r[f])}" for f in shown)
+            facts = ", ".join([f"{f}={_show(r[f])}" for f in shown])
             msg = f"{label}: {p.title.en}" + (f" — has {facts}" if facts else "")
             out.append(Violation(p.id, p.severity, p.title.zh, p.title.en, kind, rid, table.locate(rid), msg))
     return out, counted
 
 
+_SHOWN = {None: "none", True: "true", False: "false"}
+
+
 def _show(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    if value is None or value is True or value is False:
+        return _SHOWN[value]
     return str(value)
 
 
@@ -140,9 +145,22 @@ def _apply_waivers(violations: list[Violation], waivers: list[LoadedWaiver], tod
             continue
         used.add(id(lw))
         w = lw.waiver
-        out.append(Violation(**{**v.__dict__, "waived": True, "waiver": f"{w.reason} ({w.approver}, until {w.expires})"}))
+        out.append(dataclasses.replace(v, waived=True, waiver=f"{w.reason} ({w.approver}, until {w.expires})"))
     result.unused_waivers = [lw for lw in waivers if id(lw) not in used and lw not in result.expired_waivers]
     return out
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Evaluation allocates many small acyclic objects next to a large inventory; the cyclic GC
+    would rescan that inventory over and over (a third of the CPU time at 10,000 systems)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def run_check(
@@ -178,9 +196,10 @@ def run_check(
     if any(lp.policy.resource in ("node", "secret") for lp in runnable):
         files = repo_files.discover(inv.root.resolve().parent) if config_files == DISCOVER else list(config_files)
         repo = repo_files.read(files, {f: display(f) for f in files})
-    violations, result.evaluated = _evaluate(runnable, Sources(inv, store, repo))
+    with _gc_paused():
+        violations, result.evaluated = _evaluate(runnable, Sources(inv, store, repo))
     result.violations = _apply_waivers(violations, pset.waivers, today, result)
     order = {s: i for i, s in enumerate(SEVERITIES)}
-    result.violations.sort(key=lambda v: (order[v.severity], v.policy_id, v.location, v.record_id))
+    result.violations.sort(key=lambda v: (order[v.severity], v.policy_id, v.location.path, v.location.line, v.location.col, v.record_id))
     return result
 
