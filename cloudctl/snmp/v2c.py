@@ -61,7 +61,7 @@ class _Socket:
         try:
             self.sock.setblocking(False)
             self.sock.bind(("0.0.0.0", 0) if family == socket.AF_INET else ("::", 0))
-            _grow_receive_buffer(self.sock)
+            grow_buffers(self.sock)
         except OSError:
             self.sock.close()
             raise
@@ -100,17 +100,20 @@ class _Socket:
 RECEIVE_BUFFER = 4 << 20  # thousands of answers can land at once; the 208 KiB default drops them
 
 
-def _grow_receive_buffer(sock: socket.socket | None) -> None:
-    if sock is None:
-        return
-    for option in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):  # FORCE works as root
-        if option is None:
-            continue
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, option, RECEIVE_BUFFER)
-            return
-        except OSError:
-            continue
+def grow_buffers(sock: socket.socket, size: int = RECEIVE_BUFFER, *, send: bool = False) -> None:
+    """Enlarge a UDP socket's receive (and optionally send) buffer; the FORCE options pass
+    ``net.core.rmem_max`` when running as root, the plain ones are capped by it."""
+    pairs = [("SO_RCVBUFFORCE", "SO_RCVBUF")] + ([("SO_SNDBUFFORCE", "SO_SNDBUF")] if send else [])
+    for force, plain in pairs:
+        for name in (force, plain):
+            option = getattr(socket, name, None)
+            if option is None:
+                continue
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, option, size)
+                break
+            except OSError:
+                continue
 
 
 def _expire(waiter: asyncio.Future) -> None:

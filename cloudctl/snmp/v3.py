@@ -78,18 +78,18 @@ class V3Client:
         if not target.user:
             raise SnmpError("config", f"no SNMPv3 user configured for {target.host}:{target.port}")
         kwargs: dict[str, Any] = {}
-        if target.auth_key is not None:
-            proto = AUTH_PROTOCOLS.get((target.auth_protocol or "sha256").lower())
+        # (key, protocol name, table, default, pysnmp keyword prefix); keys revealed only here
+        for key, name, table, default, prefix in (
+            (target.auth_key, target.auth_protocol, AUTH_PROTOCOLS, "sha256", "auth"),
+            (target.priv_key, target.priv_protocol, PRIV_PROTOCOLS, "aes128", "priv"),
+        ):
+            if key is None:
+                continue
+            proto = table.get((name or default).lower())
             if proto is None:
-                raise SnmpError("config", f"unknown auth protocol {target.auth_protocol!r} (use one of {', '.join(AUTH_PROTOCOLS)})")
-            kwargs["authKey"] = target.auth_key.reveal()
-            kwargs["authProtocol"] = getattr(hl, proto)
-        if target.priv_key is not None:
-            proto = PRIV_PROTOCOLS.get((target.priv_protocol or "aes128").lower())
-            if proto is None:
-                raise SnmpError("config", f"unknown privacy protocol {target.priv_protocol!r} (use one of {', '.join(PRIV_PROTOCOLS)})")
-            kwargs["privKey"] = target.priv_key.reveal()
-            kwargs["privProtocol"] = getattr(hl, proto)
+                raise SnmpError("config", f"unknown {prefix} protocol {name!r} (use one of {', '.join(table)})")
+            kwargs[f"{prefix}Key"] = key.reveal()
+            kwargs[f"{prefix}Protocol"] = getattr(hl, proto)
         return hl.UsmUserData(target.user, **kwargs)
 
     async def _transport(self, target: Target) -> Any:

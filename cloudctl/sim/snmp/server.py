@@ -25,6 +25,7 @@ from cloudctl.sim.snmp.fleet import NodeSpec, build_view
 from cloudctl.sim.snmp.mibview import MibView
 from cloudctl.snmp import pdu
 from cloudctl.snmp.ber import DecodeError
+from cloudctl.snmp.v2c import grow_buffers
 
 IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)  # Linux value; Python does not export it
 _PKTINFO = struct.Struct("=i4s4s")  # struct in_pktinfo {ifindex; spec_dst; addr}
@@ -85,7 +86,7 @@ class FleetServer:
         if self.mode == "addresses":
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-            _grow_buffers(sock)
+            grow_buffers(sock, 16 << 20, send=True)  # room for a burst of thousands of polls
             sock.bind(("0.0.0.0", self.port))
             sock.setblocking(False)
             self.port = sock.getsockname()[1]
@@ -176,20 +177,6 @@ class FleetServer:
             self.stats["answered"] += 1
         except OSError:
             self.stats["send_failed"] += 1
-
-
-def _grow_buffers(sock: socket.socket, size: int = 16 << 20) -> None:
-    """Room for a burst of thousands of polls at once (the FORCE variants work as root)."""
-    for force, plain in ((getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF),
-                         (getattr(socket, "SO_SNDBUFFORCE", None), socket.SO_SNDBUF)):
-        for option in (force, plain):
-            if option is None:
-                continue
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, option, size)
-                break
-            except OSError:
-                continue
 
 
 def _raise_fd_limit(wanted: int) -> None:
