@@ -123,7 +123,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "部分节点没有探针数据(见数据来源), 这些节点按离线计算。",
         "en": "Some nodes have no agent data (see Sources); they count as down.",
     },
-    "report.note.no_policy": {"zh": "策略检查模块不可用, 未统计策略违规。", "en": "The policy checks are not available; violations are not counted."},
     # -- demo ---------------------------------------------------------------------------------
     "report.demo.title": {"zh": "演示汇总", "en": "Demo summary"},
     "report.demo.col.step": {"zh": "步骤", "en": "Step"},

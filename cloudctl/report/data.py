@@ -70,13 +70,10 @@ def build_report(
     )
     if policy_paths is not None:
         found = systems.violations(policy_paths, inv, store, today)
-        if found is None:
-            notes.append("report.note.no_policy")
-        else:
-            sources["policies"] = ", ".join(str(p) for p in policy_paths)
-            counts = Counter(v.severity for v in found)
-            problems.violations_by_severity = {s: counts[s] for s in systems.SEVERITIES}
-            problems.violations = found[:top]
+        sources["policies"] = ", ".join(str(p) for p in policy_paths)
+        counts = Counter(v.severity for v in found)
+        problems.violations_by_severity = {s: counts[s] for s in systems.SEVERITIES}
+        problems.violations = found[:top]
 
     trends = {}
     if observations is not None:
