@@ -40,6 +40,29 @@ def _paths(paths: list[Path] | None) -> list[Path]:
     return list(paths) if paths else [Path("policies")]
 
 
+def _load_both(paths: list[Path] | None, inventory: Path | None):  # noqa: ANN202
+    """Policies and inventory, reporting the problems of both at once (one CI run shows all)."""
+    from cloudctl.cli.migrate_cmd import _inventory
+    from cloudctl.errors import InputError, InventoryError, PolicyFileError
+    from cloudctl.policy import load_policies
+
+    errors: list[InputError] = []
+    pset = inv = None
+    try:
+        pset = load_policies(_paths(paths))
+    except PolicyFileError as exc:
+        errors.append(exc)
+    try:
+        inv = _inventory(inventory)
+    except InventoryError as exc:
+        errors.append(exc)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InputError([p for e in errors for p in e.problems], hint=errors[0].hint)
+    return pset, inv
+
+
 @app.command("check")
 def check(
     paths: PathsArg = None,
@@ -61,15 +84,14 @@ def check(
 
     Example:  cloudctl policy check policies/ --fail-on high --format sarif > policy.sarif
     """
-    from cloudctl.cli.migrate_cmd import _date, _inventory, open_evidence
+    from cloudctl.cli.migrate_cmd import _date, open_evidence
     from cloudctl.cli.output import note
     from cloudctl.i18n import t
-    from cloudctl.policy import load_policies, run_check
+    from cloudctl.policy import run_check
     from cloudctl.policy.check import DISCOVER
     from cloudctl.policy.formats import RENDERERS
 
-    pset = load_policies(_paths(paths))  # policy errors first: they are what a policy MR changes
-    inv = _inventory(inventory)
+    pset, inv = _load_both(paths, inventory)
     st = open_evidence(store, no_store)
     try:
         result = run_check([], inv, st, today=_date(today), config_files=config_file or DISCOVER, policies=pset)

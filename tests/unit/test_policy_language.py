@@ -131,3 +131,15 @@ def test_unknown_resource_is_named(tmp_path: Path) -> None:
 def test_missing_policy_path_is_an_input_error(cli, tmp_path: Path) -> None:
     code, _, err = cli("policy", "check", tmp_path / "nope", "--inventory", REPO / "inventory", "--no-store")
     assert code == 2 and "no such file or directory" in err
+
+
+def test_policy_and_inventory_problems_are_reported_together(cli, tmp_path: Path) -> None:
+    import shutil
+
+    inv = tmp_path / "inventory"
+    shutil.copytree(REPO / "inventory", inv)
+    (inv / "waves.yaml").write_text("waves:\n  - {id: w1, name: x, start: 2026-01-01, end: 2025-01-01, status: active}\n", encoding="utf-8")
+    f = _file(tmp_path, BAD["unknown-operator"][0])
+    code, _, err = cli("policy", "check", f, "--inventory", inv, "--no-store")
+    assert code == 2
+    assert f"{f}:8" in err and "waves.yaml:2" in err
