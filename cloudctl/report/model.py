@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from cloudctl.migration import WaveProgress  # the waves table is the one `cloudctl migrate waves` shows
+
 # Where a number came from (catalog key ``report.source.<name>``).
 SOURCES = ("metrics", "prometheus", "inventory", "inventory_planned", "store", "none")
 
@@ -65,21 +67,6 @@ class CountyRow:
     systems: int  # non-classified, not retired county systems
     systems_on_cloud: int
     migration_ratio: float | None
-
-
-@dataclass
-class WaveRow:
-    """Progress of one migration wave (迁移批次)."""
-
-    id: str
-    name: str
-    start: dt.date
-    end: dt.date
-    status: str
-    total: int
-    migrated: int
-    in_progress: int
-    remaining: int
 
 
 @dataclass
@@ -150,7 +137,7 @@ class Report:
     sources: dict[str, str]  # what was read: inventory, metrics/prometheus, store, policies
     indicators: list[Indicator]
     counties: list[CountyRow]
-    waves: list[WaveRow]
+    waves: list[WaveProgress]
     problems: Problems
     trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
     clouds: list[ProviderRow] = field(default_factory=list)

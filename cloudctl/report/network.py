@@ -37,6 +37,10 @@ class Network:
             self.nodes_at[n.site].append(n.id)
         self.villages = [s for s in inv.sites.values() if s.level == "village"]
 
+    def _name(self, site_id: str | None) -> str:
+        site = self.inv.sites.get(site_id or "")
+        return site.name if site else ""
+
     # -- per node ----------------------------------------------------------------------------
     def up(self, node_id: str) -> bool:
         """Observed up (with observations); planned = present (without)."""
@@ -145,12 +149,11 @@ class Network:
                 continue
             o = self.obs.nodes.get(n.id)
             last = o.last_success if o else None
-            county = self.inv.sites.get(self.inv.county_of(n.site) or "")
             out.append(
                 NodeDown(
                     node=n.id,
                     site=n.site,
-                    county=county.name if county else "",
+                    county=self._name(self.inv.county_of(n.site)),
                     role=n.role,
                     last_success=dt.datetime.fromtimestamp(last, dt.timezone.utc) if last else None,
                     down_seconds=max(0.0, now.timestamp() - last) if last else None,
@@ -164,14 +167,12 @@ class Network:
         for v in self.villages:
             if self.connected(v.id):
                 continue
-            township = self.inv.sites.get(self.inv.township_of(v.id) or "")
-            county = self.inv.sites.get(self.inv.county_of(v.id) or "")
             out.append(
                 VillageGap(
                     village=v.id,
                     name=v.name,
-                    township=township.name if township else "",
-                    county=county.name if county else "",
+                    township=self._name(self.inv.township_of(v.id)),
+                    county=self._name(self.inv.county_of(v.id)),
                     reason="node_down" if self.nodes_at.get(v.id) else "no_node",
                 )
             )

@@ -14,7 +14,7 @@ from typing import Any
 from cloudctl import migration
 from cloudctl.inventory import Inventory
 from cloudctl.policy import SEVERITIES, run_check
-from cloudctl.report.model import Indicator, Violation, WaveRow
+from cloudctl.report.model import Indicator, Violation
 
 __all__ = ["SEVERITIES", "county_systems", "system_kpis", "violations", "waves"]
 
@@ -37,11 +37,8 @@ def system_kpis(inv: Inventory, store: Any = None, today: dt.date | None = None)
     return out
 
 
-def waves(inv: Inventory, store: Any = None) -> list[WaveRow]:
-    return [
-        WaveRow(w.id, w.name, w.start, w.end, w.status, w.total, w.migrated, w.in_progress, w.remaining)
-        for w in migration.wave_progress(inv, store=store)
-    ]
+def waves(inv: Inventory, store: Any = None) -> list[migration.WaveProgress]:
+    return migration.wave_progress(inv, store=store)
 
 
 def county_systems(inv: Inventory) -> dict[str, tuple[int, int]]:
