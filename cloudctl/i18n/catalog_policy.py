@@ -35,6 +35,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "policy.explain.waivers": {"zh": "豁免", "en": "Waivers"},
     "policy.migrate.findings": {
         "zh": "云上证据与清单不一致 {count} 处 (见 `cloudctl migrate status --findings`)",
-        "en": "{count} finding(s) where cloud evidence disagrees with the inventory",
+        "en": "{count} finding(s) where cloud evidence disagrees with the inventory (see `cloudctl migrate status --findings`)",
     },
 }

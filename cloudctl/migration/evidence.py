@@ -10,7 +10,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from cloudctl.inventory.loader import Inventory
 from cloudctl.inventory.schema import System
 from cloudctl.model import Resource
 
@@ -82,7 +81,3 @@ def planned_provider(system: System) -> str | None:
     if m is not None and m.target_provider:
         return m.target_provider
     return system.provider
-
-
-def systems(inv: Inventory) -> list[System]:
-    return list(inv.systems.values())

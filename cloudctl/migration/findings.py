@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from cloudctl.errors import Location
+from cloudctl.errors import Location, UsageError
 from cloudctl.inventory.loader import Inventory
 from cloudctl.migration import evidence
 from cloudctl.migration.progress import state_of
@@ -28,7 +28,8 @@ class Finding:
 def findings(inv: Inventory, store: object) -> list[Finding]:
     """Every disagreement between the inventory's migration data and the servers in ``store``."""
     ev = evidence.collect(store)
-    assert ev is not None, "findings() needs a store"
+    if ev is None:
+        raise UsageError("migration findings need a store", hint="run `cloudctl sync` first or pass --store FILE")
     out: list[Finding] = []
     for s in inv.systems.values():
         servers = ev.servers.get(s.id, [])

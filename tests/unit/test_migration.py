@@ -151,3 +151,19 @@ def test_migrate_rejects_bad_flags(cli, tmp_path: Path) -> None:
     assert code == 2 and "exclude each other" in err
     code, _, err = cli("migrate", "kpis", "--inventory", INV_DIR, "--store", tmp_path / "missing.db")
     assert code == 2 and "missing.db" in err
+
+
+def test_migrate_says_in_one_line_when_the_default_store_is_missing(cli, tmp_path: Path, monkeypatch) -> None:
+    cfg = tmp_path / "cloudctl.yaml"
+    cfg.write_text(f"store: {tmp_path / 'none.db'}\n", encoding="utf-8")
+    monkeypatch.setenv("CLOUDCTL_CONFIG", str(cfg))
+    code, out, err = cli("--lang", "en", "migrate", "waves", "--inventory", INV_DIR, "-o", "json")
+    assert code == 0 and [r["id"] for r in json.loads(out)] == ["w1", "w2"]
+    assert err == f"no store at {tmp_path / 'none.db'}; using the inventory alone (run `cloudctl sync` to add cloud evidence)\n"
+
+
+def test_findings_need_a_store() -> None:
+    from cloudctl.errors import UsageError
+
+    with pytest.raises(UsageError):
+        migration.findings(INV, None)
