@@ -151,11 +151,12 @@ def explain(
     out = [f"{p.id}  [{p.severity}]  {p.title.zh} / {p.title.en}", f"  {lp.location}", ""]
     out.append(t("policy.explain.checks") + ":")
     if p.ratio is not None:
-        out.append(f"  {p.ratio.of}: {describe(p.ratio.numerator)}  /  {describe(p.ratio.denominator)}  >= {p.target:.0%}")
+        out.append("  " + t("policy.explain.ratio", of=p.ratio.of, numerator=describe(p.ratio.numerator),
+                            denominator=describe(p.ratio.denominator), target=f"{p.target:.0%}"))
     else:
-        out.append(f"  {p.resource} violates when: {describe(p.filters)}")
+        out.append("  " + t("policy.explain.violates", resource=p.resource, conditions=describe(p.filters)))
     if p.effective:
-        out.append(f"  effective from {p.effective}")
+        out.append("  " + t("policy.explain.effective", date=p.effective))
     out += ["", t("policy.explain.why") + ":", f"  「{p.rationale.zh}」", f"  {p.rationale.en}", f"  — {p.rationale.source}"]
     out += ["", t("policy.explain.fix") + ":", f"  {p.remediation.zh if zh else p.remediation.en}"]
     waivers = [lw for lw in pset.waivers if lw.waiver.policy == p.id]

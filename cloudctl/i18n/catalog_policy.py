@@ -30,6 +30,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "policy.unknown_id": {"zh": "没有 id 为 '{id}' 的策略", "en": "no policy with id '{id}'"},
     "policy.explain.checks": {"zh": "检查内容", "en": "What it checks"},
+    "policy.explain.violates": {"zh": "{resource} 满足以下条件即违规: {conditions}", "en": "a {resource} violates it when: {conditions}"},
+    "policy.explain.ratio": {
+        "zh": "{of}: 满足 {numerator} 的占 {denominator} 的比例须 ≥ {target}",
+        "en": "{of}: the share matching {numerator} among {denominator} must be ≥ {target}",
+    },
+    "policy.explain.effective": {"zh": "自 {date} 起检查", "en": "checked from {date} on"},
     "policy.explain.why": {"zh": "依据 (规划原文)", "en": "Why (the plan)"},
     "policy.explain.fix": {"zh": "整改方法", "en": "How to fix"},
     "policy.explain.waivers": {"zh": "豁免", "en": "Waivers"},
