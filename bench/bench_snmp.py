@@ -207,7 +207,7 @@ def bench_exporter(port: int, polls: int, workdir: Path, concurrency: int = 8) -
 
 
 def sweep(nodes: int, down: float, workdir: Path, concurrency: int) -> dict:
-    inv_dir = workdir / "sweep-inventory"
+    inv_dir = workdir / "inventory"
     sim = subprocess.Popen([sys.executable, "-m", "cloudctl", "--lang", "en", "sim", "snmp", "--nodes", str(nodes),
                             "--down-share", str(down), "--slow-share", "0", "--seed", "1", "--write-inventory", str(inv_dir)],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
@@ -244,7 +244,8 @@ def sweep(nodes: int, down: float, workdir: Path, concurrency: int) -> dict:
             return ok, failed, wall, cpu, sim_cpu
 
         ok, failed, wall, cpu, sim_cpu = asyncio.run(main())
-        return {"nodes": nodes, "ok": ok, "failed": failed, "wall": wall, "cpu": cpu, "sim_cpu": sim_cpu}
+        rss = next(int(line.split()[1]) for line in Path(f"/proc/{sim.pid}/status").read_text().splitlines() if line.startswith("VmRSS"))
+        return {"nodes": nodes, "ok": ok, "failed": failed, "wall": wall, "cpu": cpu, "sim_cpu": sim_cpu, "sim_rss_mb": rss / 1024}
     finally:
         sim.terminate()
         sim.wait(10)
@@ -257,7 +258,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--sweep-nodes", type=int, default=5000)
     ap.add_argument("--sweep-down", type=float, default=0.1)
-    ap.add_argument("--sweep-concurrency", type=int, default=1000)
+    ap.add_argument("--sweep-concurrency", type=int, nargs="+", default=[1000, 5000])
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-snmp-") as tmp:
@@ -284,11 +285,12 @@ def main() -> None:
         print(f"  cloudctl v2c, 1 GET + 3 walks   {m_ours1 * 1e3:8.3f} ms CPU   ratio to exporter {m_ours1 / m_exp:5.2f}x")
         print(f"  snmp_exporter 0.21              {m_exp * 1e3:8.3f} ms CPU   1.00x")
         print(f"  pysnmp 7.1 hlapi (no MIBs)      {m_py * 1e3:8.3f} ms CPU   ratio to exporter {m_py / m_exp:5.2f}x")
-        if args.sweep_nodes:
-            s = sweep(args.sweep_nodes, args.sweep_down, work, args.sweep_concurrency)
-            print(f"\nsweep of {s['nodes']} simulated nodes ({args.sweep_down:.0%} down), concurrency {args.sweep_concurrency}: "
+        for conc in args.sweep_concurrency if args.sweep_nodes else []:
+            s = sweep(args.sweep_nodes, args.sweep_down, work / f"sweep-{conc}", conc)
+            print(f"\nsweep of {s['nodes']} simulated nodes ({args.sweep_down:.0%} down), concurrency {conc}: "
                   f"{s['wall']:.2f} s wall, {s['ok']} ok, {s['failed']} failed; poller CPU {s['cpu']:.2f} s "
-                  f"({s['cpu'] / max(1, s['ok']) * 1e3:.3f} ms per answering node), simulator CPU {s['sim_cpu']:.2f} s")
+                  f"({s['cpu'] / max(1, s['ok']) * 1e3:.3f} ms per answering node), simulator CPU {s['sim_cpu']:.2f} s, "
+              f"simulator RSS {s['sim_rss_mb']:.0f} MB", flush=True)
 
 
 if __name__ == "__main__":
