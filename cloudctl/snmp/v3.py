@@ -67,6 +67,11 @@ class V3Client:
 
     def _lib(self) -> Any:
         if self._hl is None:
+            import warnings
+
+            # pysnmp 7.1 uses cryptography's CFB from its old place; the warning is pysnmp's to fix
+            # and would otherwise land on the agent's stderr at the first v3 poll.
+            warnings.filterwarnings("ignore", message="CFB has been moved", module="pysnmp")
             import pysnmp.hlapi.v3arch.asyncio as hl
 
             self._hl = hl

@@ -181,3 +181,14 @@ def test_wrong_v3_credentials_are_an_auth_error_without_the_secret(snmpd, change
         asyncio.run(_with_client(lambda c: c.get(_v3(snmpd, timeout=0.5, retries=0, **change), [mib.SYS_NAME])))
     assert err.value.kind == "auth"  # snmpd answers with a USM Report (unknownUserName / wrongDigest)
     assert AUTH not in str(err.value) and PRIV not in str(err.value) and "not-the-key" not in str(err.value)
+
+
+def test_v3_keys_can_change_between_polls_on_the_shared_engine(snmpd):
+    async def main(c):
+        first = await c.get(_v3(snmpd), [mib.SYS_NAME])
+        with pytest.raises(SnmpError):
+            await c.get(_v3(snmpd, auth_key=Secret("rotated-wrong"), timeout=0.5, retries=0), [mib.SYS_NAME])
+        return first, await c.get(_v3(snmpd), [mib.SYS_NAME])
+
+    first, again = asyncio.run(_with_client(main))
+    assert first == again == [(mib.SYS_NAME, b"cloudctl-snmpd-test")]

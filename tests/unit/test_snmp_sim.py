@@ -126,3 +126,15 @@ def test_written_inventory_changes_only_node_addresses(tmp_path):
     changed = [(b["id"], a["address"]) for b, a in zip(before, after) if a != b]
     assert changed == [("lishi-core-01", "127.1.0.1:2000")]
     load_inventory(out)
+
+
+def test_cli_refuses_bad_flag_combinations_with_exit_2(cli, tmp_path):
+    code, _, err = cli("--lang", "en", "sim", "snmp", "--mode", "multicast", "--nodes", "3")
+    assert code == 2 and "--mode must be one of: addresses, ports" in err
+    code, _, err = cli("--lang", "en", "sim", "snmp", "--nodes", "3", "--inventory", str(tmp_path))
+    assert code == 2 and "either --inventory or --nodes" in err
+    code, _, err = cli("--lang", "en", "sim", "snmp", "--nodes", "3", "--ipv6-share", "0.95", "--link-local-share", "0.1")
+    assert code == 2 and "must not exceed 1" in err
+    code, _, err = cli("--lang", "en", "sim", "snmp", "--inventory", str(tmp_path / "missing"))
+    assert code == 2 and "inventory directory does not exist" in err
+    assert "Traceback" not in err
