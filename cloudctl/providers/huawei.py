@@ -25,7 +25,7 @@ from cloudctl.config import HuaweiProvider
 from cloudctl.errors import AuthError, PaginationError
 from cloudctl.model import Resource
 from cloudctl.providers import huawei_signer
-from cloudctl.providers.base import Driver, MarkerGuard, Page, merge, parse_time
+from cloudctl.providers.base import Driver, MarkerGuard, Page, json_of, merge, parse_error_body, parse_time
 
 SERVER_STATES = {
     "ACTIVE": "active", "BUILD": "building", "REBUILD": "building", "REBOOT": "active", "HARD_REBOOT": "active",
@@ -121,8 +121,6 @@ class HuaweiDriver(Driver):
     def retryable(self, resp: httpx.Response) -> bool:
         if super().retryable(resp):
             return True
-        from cloudctl.providers.base import parse_error_body
-
         return parse_error_body(resp)[0] in THROTTLE_CODES
 
     # -- listing ---------------------------------------------------------------------------
@@ -150,7 +148,7 @@ class HuaweiDriver(Driver):
         """Project id → name from IAM; falls back to the configured project when IAM refuses."""
         resp = await self.request("GET", self._iam() + "/v3/projects", ok=(401, 403, 404), what="list projects")
         if resp.status_code < 400:
-            for p in resp.json().get("projects", []):
+            for p in json_of(resp).get("projects", []):
                 self._projects[p["id"]] = p.get("name", p["id"])
         self._projects.setdefault(self.cfg.project_id, self.cfg.project or self.cfg.project_id)
 
@@ -271,7 +269,7 @@ class HuaweiDriver(Driver):
         resp = await self.request("GET", self.url("evs", f"/v2/{pid}/os-quota-sets/{pid}"), params={"usage": "True"},
                                   headers={"X-Project-Id": pid}, ok=(404,), what="EVS quota")
         if resp.status_code < 400:
-            gb = resp.json().get("quota_set", {}).get("gigabytes", {})
+            gb = json_of(resp).get("quota_set", {}).get("gigabytes", {})
             extra.update({"disk_gb_limit": gb.get("limit"), "disk_gb_used": gb.get("in_use")})
         name = self._project(pid)
         yield [Resource(self.name, "quota", pid, name, "active", name, self.cfg.region, extra=extra)]

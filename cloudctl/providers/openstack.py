@@ -21,7 +21,7 @@ from typing import Any
 from cloudctl.config import OpenStackProvider
 from cloudctl.errors import AuthError, ProviderError
 from cloudctl.model import Resource
-from cloudctl.providers.base import Driver, MarkerGuard, Page, marker_of, next_link, parse_time
+from cloudctl.providers.base import Driver, MarkerGuard, Page, json_of, marker_of, next_link, parse_time
 
 NOVA_MICROVERSION = "2.79"
 PLACEMENT_MICROVERSION = "placement 1.10"
@@ -90,7 +90,7 @@ class OpenStackDriver(Driver):
         token = resp.headers.get("x-subject-token")
         if not token:
             raise AuthError("Keystone answered without X-Subject-Token", provider=self.name, http_status=resp.status_code)
-        body = resp.json()["token"]
+        body = json_of(resp)["token"]
         self._token = token
         self._expires = _epoch(body["expires_at"]) if body.get("expires_at") else time.time() + 3600
         self._catalog = body.get("catalog") or []
@@ -145,7 +145,7 @@ class OpenStackDriver(Driver):
         next_url: str | None = url
         while next_url:
             resp = await self.request("GET", next_url, params=params, headers=headers, what=f"list {key}")
-            body = resp.json()
+            body = json_of(resp)
             items = body.get(key) or []
             if items:
                 yield items
@@ -171,7 +171,7 @@ class OpenStackDriver(Driver):
         resp = await self.request("GET", base + "/projects" if self.cfg.all_tenants else base + "/auth/projects", ok=(403,), what="list projects")
         if resp.status_code == 403:
             resp = await self.request("GET", base + "/auth/projects", what="list projects")
-        for p in resp.json().get("projects", []):
+        for p in json_of(resp).get("projects", []):
             self._projects[p["id"]] = p.get("name", p["id"])
 
     def _project(self, pid: str | None) -> str:
@@ -288,13 +288,13 @@ class OpenStackDriver(Driver):
     async def _capacity(self) -> AsyncIterator[Page]:
         base = self.endpoint("placement")
         hdr = {"OpenStack-API-Version": PLACEMENT_MICROVERSION}
-        rps = (await self.request("GET", base + "/resource_providers", headers=hdr, what="list resource providers")).json()["resource_providers"]
+        rps = json_of(await self.request("GET", base + "/resource_providers", headers=hdr, what="list resource providers"))["resource_providers"]
         sem = asyncio.Semaphore(self.cfg.concurrency)
 
         async def one(rp: dict) -> Resource:
             async with sem:
-                inv = (await self.request("GET", f"{base}/resource_providers/{rp['uuid']}/inventories", headers=hdr, what="inventories")).json()
-                use = (await self.request("GET", f"{base}/resource_providers/{rp['uuid']}/usages", headers=hdr, what="usages")).json()
+                inv = json_of(await self.request("GET", f"{base}/resource_providers/{rp['uuid']}/inventories", headers=hdr, what="inventories"))
+                use = json_of(await self.request("GET", f"{base}/resource_providers/{rp['uuid']}/usages", headers=hdr, what="usages"))
             return self._to_capacity(rp, inv.get("inventories", {}), use.get("usages", {}))
 
         for start in range(0, len(rps), 100):

@@ -28,7 +28,7 @@ import httpx
 from cloudctl.config import ZStackProvider
 from cloudctl.errors import AuthError
 from cloudctl.model import Resource
-from cloudctl.providers.base import Driver, MarkerGuard, Page, parse_time
+from cloudctl.providers.base import Driver, MarkerGuard, Page, json_of, parse_time
 
 VM_STATES = {
     "Running": "active", "Starting": "building", "Created": "building", "Rebooting": "active", "Migrating": "active",
@@ -69,7 +69,7 @@ class ZStackDriver(Driver):
         digest = hashlib.sha512(self.secret(self.cfg.password).encode()).hexdigest()
         resp = await self.request("PUT", self.api("/accounts/login"), json_body={"logInByAccount": {"accountName": self.cfg.account, "password": digest}},
                                   auth=False, what="ZStack login")
-        session = (resp.json().get("inventory") or {}).get("uuid")
+        session = (json_of(resp).get("inventory") or {}).get("uuid")
         if not session:
             raise AuthError("ZStack login answered without a session uuid", provider=self.name, http_status=resp.status_code)
         self._session = session
@@ -109,7 +109,7 @@ class ZStackDriver(Driver):
             params: list[tuple[str, Any]] = [("start", start), ("limit", limit), ("replyWithCount", "true")]
             params += [("q", c) for c in q or ()]
             resp = await self.request("GET", httpx.URL(self.api(path), params=params), what=f"query {path}")
-            body = resp.json()
+            body = json_of(resp)
             items = body.get("inventories") or []
             if not items:
                 return
@@ -129,8 +129,8 @@ class ZStackDriver(Driver):
                     tags.setdefault(t.get("resourceUuid", ""), {})[key] = value
             self._tags = tags
         resp = await self.request("GET", self.api("/iam2/projects"), params={"replyWithCount": "true"}, ok=(404, 403), what="list projects")
-        projects = {p.get("linkedAccountUuid") or p["uuid"]: p.get("name", p["uuid"]) for p in resp.json().get("inventories", [])} if resp.status_code < 400 else {}
-        self._iam2 = resp.json().get("inventories", []) if resp.status_code < 400 else []
+        projects = {p.get("linkedAccountUuid") or p["uuid"]: p.get("name", p["uuid"]) for p in json_of(resp).get("inventories", [])} if resp.status_code < 400 else {}
+        self._iam2 = json_of(resp).get("inventories", []) if resp.status_code < 400 else []
         if projects:  # IAM2: a project's linked account owns its resources
             async for items in self.query("/accounts/resources/refs"):
                 for ref in items:
@@ -196,7 +196,7 @@ class ZStackDriver(Driver):
         if resp.status_code >= 400:
             return
         limits: dict[str, dict[str, Any]] = {}
-        for q in resp.json().get("inventories", []):
+        for q in json_of(resp).get("inventories", []):
             limits.setdefault(q.get("identityUuid", ""), {})[q.get("name", "")] = q.get("value")
         out = []
         for owner, values in sorted(limits.items()):

@@ -25,6 +25,7 @@ from cloudctl.errors import StoreError
 from cloudctl.model import Resource
 
 SCHEMA_VERSION = 1
+BATCH_ROWS = 20_000  # commit streamed page rows at least this often (bounds the WAL, not memory)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,7 +56,6 @@ CREATE TABLE IF NOT EXISTS resources (
     digest TEXT NOT NULL,
     PRIMARY KEY (snapshot, provider, kind, id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS resources_kind ON resources (kind, snapshot, provider);
 """
 
 _COLUMNS = ("provider", "kind", "id", "name", "status", "project", "region", "raw_status", "arch", "os", "system", "created")
@@ -80,13 +80,15 @@ class SnapshotInfo:
 
 
 _COMMON = frozenset(_COLUMNS)
+# Converters build ``extra`` in a fixed order, so no sort_keys: equal resources give equal text.
+_dumps = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":")).encode
 
 
 def _row_values(snapshot: int, r: Resource) -> tuple:
     fields = r.extra if _COMMON.isdisjoint(r.extra) else {k: v for k, v in r.extra.items() if k not in _COMMON}
-    extra = json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
+    extra = _dumps(fields)
     common = (r.provider, r.kind, r.id, r.name, r.status, r.project, r.region, r.raw_status, r.arch, r.os, r.system, r.created)
-    digest = hashlib.blake2b(repr(common[3:]).encode() + extra.encode(), digest_size=12).hexdigest()
+    digest = hashlib.blake2b(f"{common[3:]}{extra}".encode(), digest_size=12).hexdigest()
     return (snapshot, *common, extra, digest)
 
 
@@ -101,6 +103,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._db = conn
         self.path = path
+        self._batched = 0  # page rows written since the last commit
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -292,11 +295,14 @@ class Store:
 
 
 class _Transaction:
+    """Commits at exit; joins the batch of page rows already open on this connection."""
+
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type, *rest) -> None:  # noqa: ANN001
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
@@ -343,8 +349,16 @@ class ProviderWriter:
         rows = [_row_values(self._sid, r) for r in resources]
         if not rows:
             return 0
-        with self._store._tx():
-            self._store._db.executemany(f"INSERT OR REPLACE INTO resources VALUES ({', '.join('?' * 15)})", rows)
+        # Page rows are batched into one transaction (a commit per page cost more than the
+        # inserts); they stay invisible until commit() flips the run to 'ok' anyway.
+        db = self._store._db
+        if not db.in_transaction:
+            db.execute("BEGIN IMMEDIATE")
+        db.executemany(f"INSERT OR REPLACE INTO resources VALUES ({', '.join('?' * 15)})", rows)
+        self._store._batched += len(rows)
+        if self._store._batched >= BATCH_ROWS:
+            db.execute("COMMIT")
+            self._store._batched = 0
         for r in rows:
             self.counts[r[2]] = self.counts.get(r[2], 0) + 1
         return len(rows)
