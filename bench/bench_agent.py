@@ -91,6 +91,7 @@ def main() -> int:
     ap.add_argument("--renders", type=int, default=15)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally: below, stop the children
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-agent-"))
     sim = subprocess.Popen(
@@ -130,6 +131,16 @@ def main() -> int:
                 durations.append(sample(text, "egov_agent_sweep_duration_seconds"))
                 cpu_per_node.append((cpu1 - cpu0) / (n - seen) / args.nodes)
                 seen, cpu0 = n, cpu1
+        # renders are measured while the agent is idle, as between two sweeps of a 60 s interval:
+        # switch to a long interval by a live reload, then wait for the sweep the reload starts
+        (tmp / "agent.yaml").write_text((tmp / "agent.yaml").read_text().replace("interval: 1s", "interval: 1h"))
+        before = sample(get(base + "/metrics")[1].decode(), "egov_agent_sweeps_total")
+        urllib.request.urlopen(urllib.request.Request(base + "/-/reload", method="POST"), timeout=30).read()  # noqa: S310
+        deadline = time.monotonic() + 120
+        while sample(get(base + "/metrics")[1].decode(), "egov_agent_sweeps_total") <= before + 1:  # running one + the reload's
+            if time.monotonic() > deadline:
+                raise SystemExit("no sweep after the reload")
+            time.sleep(0.5)
         renders, size = [], 0
         for _ in range(args.renders):
             t = time.perf_counter()
@@ -151,6 +162,7 @@ def main() -> int:
     agent_import = import_time("import cloudctl.agent.main, cloudctl.agent.service")
     cli_stack = import_time("import typer, rich.console, pydantic")
     figures = {
+        "load_average_1m": os.getloadavg()[0],
         "nodes": args.nodes, "unreachable": int(down), "concurrency": args.concurrency,
         "first_sweep_s": first, "sweep_s_median": statistics.median(durations), "sweep_floor_s": floor,
         "rss_mb": rss, "metrics_render_ms_median": 1000 * statistics.median(renders), "metrics_bytes": size,
@@ -160,6 +172,7 @@ def main() -> int:
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
+    print(f"load average (1 min) at the end: {figures['load_average_1m']:.2f} on {os.cpu_count()} CPUs")
     print(f"nodes {args.nodes}, unreachable {int(down)}, concurrency {args.concurrency}, timeout {args.timeout}s x {args.retries + 1}")
     print(f"first sweep (static walks + counters)   {first:8.2f} s")
     print(f"sweep, median of {len(durations)} (counters)        {figures['sweep_s_median']:8.2f} s   target <= 30 s; waiting floor {floor:.1f} s (ratio {figures['sweep_s_median'] / floor:.2f})")

@@ -1,7 +1,7 @@
 """The agent's state machine: scope, targets, sweeps, probes, reloads and the metrics registry.
 
 I/O comes in through collaborators: the SNMP client (one for all nodes) and the loaded config +
-inventory. The HTTP server and the scheduler loop (:mod:`cloudctl.agent.server`) drive it.
+inventory. The HTTP server and the scheduler loop (:mod:`cloudctl.agent.service`) drive it.
 """
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ log = logging.getLogger("cloudctl.agent")
 
 @dataclass(frozen=True)
 class Plan:
-    """Everything derived from one config + inventory: what to poll and how."""
+    """Everything derived from one config + inventory: what to poll and how.
+
+    The inventory itself is not kept: with its YAML positions it is most of the agent's memory.
+    """
 
     loaded: LoadedAgentConfig
-    inventory: Inventory
     scope: Scope
     targets: dict[str, Target]
     uplink_hints: dict[str, str | None]
@@ -58,7 +60,7 @@ def make_plan(loaded: LoadedAgentConfig, inv: Inventory) -> Plan:
                 priv_protocol=prof.priv_protocol, priv_key=loaded.secret(prof.priv_key), **common,
             )
     hints = {nid: inv.nodes[nid].uplink_interface for nid in scope.nodes}
-    return Plan(loaded, inv, scope, targets, hints)
+    return Plan(loaded, scope, targets, hints)
 
 
 class Agent:
@@ -141,6 +143,7 @@ class Agent:
         """Switch to a new plan, keeping the results of nodes still present. Returns (kept, dropped)."""
         keep = {nid: r for nid, r in self.results.items() if nid in plan.scope.nodes}
         for nid, r in keep.items():
+            r.text = None  # labels (county, role...) may have changed with the inventory
             if r.static is not None and plan.targets[nid] != self.plan.targets.get(nid):
                 r.static.fetched_at = 0.0  # moved or new credentials: re-read its static data
         dropped = len(self.results) - len(keep)

@@ -7,6 +7,7 @@ Signals: SIGHUP reloads, SIGTERM/SIGINT stop cleanly.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -32,8 +33,9 @@ def load_plan(config_path: str | Path) -> Plan:
     loaded = agent_config.load(config_path)
     for w in loaded.warnings:
         log.warning(t("agent.literal_secret", where=str(w.location)))
-    inv = load_inventory(loaded.inventory_dir)
-    return make_plan(loaded, inv)
+    plan = make_plan(loaded, load_inventory(loaded.inventory_dir))
+    gc.collect()  # the inventory's YAML documents are garbage now: give their memory back before polling
+    return plan
 
 
 def default_client() -> SnmpClient:
@@ -121,12 +123,12 @@ class Service:
 
     async def _schedule(self) -> None:
         while not self.stopped.is_set():
+            self._wake.clear()  # before the sweep: a reload during it must start the next one at once
             start = time.monotonic()
             duration = await self.agent.sweep()
             states = self.agent.node_states()
             log.info(t("agent.sweep_done", n=self.agent.counters.sweeps, up=states["up"], down=states["down"], seconds=f"{duration:.2f}"))
             delay = max(0.0, self.agent.plan.loaded.config.interval - (time.monotonic() - start))
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), delay)
             except asyncio.TimeoutError:

@@ -51,6 +51,7 @@ class NodeResult:
     last_success: float | None = None  # unix time of the last successful poll
     duration: float = 0.0
     errors: Counter = field(default_factory=Counter)  # kind -> count, over the node's life
+    text: list[str] | None = field(default=None, repr=False)  # this result's /metrics lines, once rendered
 
     @property
     def polled(self) -> bool:
