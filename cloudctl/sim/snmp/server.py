@@ -180,6 +180,11 @@ class FleetServer:
 
 
 def _raise_fd_limit(wanted: int) -> None:
+    """Ports mode needs one descriptor per node: lift the soft limit towards the hard one."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(wanted, soft)) if hard != resource.RLIM_INFINITY else wanted, hard))
+    if soft >= wanted:
+        return
+    new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+    if new < wanted:
+        raise OSError(24, f"ports mode needs {wanted} file descriptors, the hard limit is {hard}; use --mode addresses")
