@@ -58,13 +58,20 @@ def _apply(obs: Observations, metric: str, node: str, value: float) -> None:
         n.last_success = max(n.last_success or 0.0, value)
 
 
+def _node_lines(text: str) -> str:
+    """Only the lines of the four per-node families (and their HELP/TYPE): an agent's /metrics is
+    mostly interface counters and info series, and the parser is the slow part."""
+    keep = tuple(f"{m}{c}" for m in NODE_METRICS for c in "{ ") + tuple(f"# {k} {m} " for m in NODE_METRICS for k in ("HELP", "TYPE"))
+    return "\n".join(line for line in text.split("\n") if line.startswith(keep)) + "\n"
+
+
 def parse_metrics(text: str, origin: str) -> Observations:
     """Observations from the agent's Prometheus text exposition."""
     from prometheus_client.parser import text_string_to_metric_families
 
     obs = Observations("metrics", origin)
     try:
-        for family in text_string_to_metric_families(text):
+        for family in text_string_to_metric_families(_node_lines(text)):
             for sample in family.samples:
                 node = sample.labels.get("node")
                 if sample.name in NODE_METRICS and node:
