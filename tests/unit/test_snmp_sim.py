@@ -4,6 +4,8 @@ synthetic inventory and the inventory copy that points at the simulator."""
 from __future__ import annotations
 
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cloudctl.inventory.loader import load_inventory
 from cloudctl.sim.snmp.fleet import IPV6_GLOBAL, IPV6_LINK_LOCAL, Shares, build_view, make_spec
@@ -138,3 +140,26 @@ def test_cli_refuses_bad_flag_combinations_with_exit_2(cli, tmp_path):
     code, _, err = cli("--lang", "en", "sim", "snmp", "--inventory", str(tmp_path / "missing"))
     assert code == 2 and "inventory directory does not exist" in err
     assert "Traceback" not in err
+
+_FLEET_VIEW = build_view(make_spec("fuzz", seed=1, shares=Shares()), clock=lambda: 1000.0)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from([pdu.GET, pdu.GET_NEXT, pdu.GET_BULK, pdu.RESPONSE, pdu.SET, pdu.REPORT]),
+    st.integers(-(2**31), 2**31 - 1),
+    st.integers(-(2**31), 2**31 - 1),
+    st.lists(st.lists(st.integers(0, 2**40), min_size=0, max_size=14).map(lambda a: "1.3." + ".".join(map(str, [6, 1, 2, 1, *a]))), max_size=40),
+)
+def test_any_well_formed_request_gets_a_well_formed_answer_or_none(pdu_type, a, b, oids):
+    oids = [o.rstrip(".") for o in oids]
+    msg = pdu.Message(1, b"public", pdu_type, 5, a, b, [(o, ber.NULL, None) for o in oids])
+    reply = _FLEET_VIEW.respond(pdu.decode_message(pdu.encode_message(msg)))
+    if pdu_type in (pdu.RESPONSE, pdu.SET, pdu.REPORT):
+        assert reply is None
+        return
+    answer = pdu.decode_message(reply)
+    assert answer.request_id == 5 and answer.pdu_type == pdu.RESPONSE
+    assert len(reply) <= 1472
+    if pdu_type != pdu.GET_BULK and answer.error_status == 0:
+        assert len(answer.varbinds) == len(oids)
