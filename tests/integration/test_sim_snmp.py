@@ -174,3 +174,31 @@ def test_wrong_community_gets_no_answer_slow_nodes_answer_late_counters_grow(tmp
     assert late >= 0.4
     assert first[0][1] < second[0][1]  # the uplink is up and carries traffic
     assert all(a <= b for (_, a), (_, b) in zip(first, second))
+
+
+def test_simulator_survives_hostile_datagrams(tmp_path):
+    import random
+    import socket
+
+    from cloudctl.snmp import pdu
+
+    out = tmp_path / "inv"
+    sim = Sim("--nodes", "5", "--down-share", "0", "--slow-share", "0", "--write-inventory", str(out))
+    try:
+        address = load_inventory(out).nodes["lishi-core-01"].address
+        a = parse_address(address)
+        valid = pdu.encode_request(pdu.GET_BULK, b"public", 1, [mib.IF_NAME], 0, 10)
+        rng = random.Random(3)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for i in range(5000):
+                junk = bytearray(valid[: rng.randint(0, len(valid))]) if i % 2 else bytearray(rng.randbytes(rng.randint(0, 80)))
+                if junk and i % 3 == 0:
+                    junk[rng.randrange(len(junk))] ^= 0xFF
+                s.sendto(bytes(junk), (a.host, a.port))
+                if i % 500 == 0:
+                    time.sleep(0.01)
+        results = _poll_all({"lishi-core-01": _target(address, timeout=2.0, retries=1)})
+        assert sim.proc.poll() is None
+    finally:
+        sim.stop()
+    assert not isinstance(results["lishi-core-01"], SnmpError)
