@@ -115,7 +115,7 @@ def _print(rep: "Report", lang: str) -> None:
 
     ind = Table(title=t("report.section.indicators", lang), title_justify="left", header_style="bold")
     for key in ("indicator", "value", "count", "target", "deadline", "gap", "source"):
-        ind.add_column(t(f"report.col.{key}", lang), overflow="fold")
+        ind.add_column(t(f"report.col.{key}", lang), overflow="fold", no_wrap=key in ("value", "count", "target", "deadline"))
     for i in rep.indicators:
         ref = text.plan_ref(i, lang)
         style = "green" if i.met else ("dim" if i.met is None else "red")
@@ -124,7 +124,7 @@ def _print(rep: "Report", lang: str) -> None:
             f"[{style}]{text.pct(i.value)}[/{style}]",
             text.count(i.numerator, i.denominator),
             text.pct(i.target, 0),
-            text.deadline(i, rep.today, lang),
+            text.deadline(i, rep.today, lang, short=True),
             text.gap(i, lang),
             text.source(i.source, lang),
         )

@@ -49,6 +49,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.no_data": {"zh": "无数据", "en": "no data"},
     "report.days_left": {"zh": "剩余 {days} 天", "en": "{days} days left"},
     "report.overdue": {"zh": "已超期 {days} 天", "en": "{days} days past the deadline"},
+    "report.days_left_short": {"zh": "剩 {days} 天", "en": "{days} d left"},
+    "report.overdue_short": {"zh": "超期 {days} 天", "en": "{days} d late"},
     "report.source.metrics": {"zh": "外网探针 /metrics", "en": "agent /metrics"},
     "report.source.prometheus": {"zh": "Prometheus 监控", "en": "Prometheus"},
     "report.source.inventory": {"zh": "清单", "en": "inventory"},

@@ -44,15 +44,15 @@ def gap(ind: Indicator, lang: str) -> str:
     return t("report.gap_points", lang, gap=f"{ind.gap * 100:.1f}")
 
 
-def deadline(ind: Indicator, today: dt.date, lang: str) -> str:
-    """"2025-12-31 (N days left)" or "(N days past the deadline)" while not met."""
+def deadline(ind: Indicator, today: dt.date, lang: str, *, short: bool = False) -> str:
+    """"2025-12-31 (N days left)" or "(N days past the deadline)" while not met; ``short`` for tables."""
     if ind.deadline is None:
         return "—"
     text = ind.deadline.isoformat()
     if ind.met:
         return text
     days = (ind.deadline - today).days
-    key = "report.days_left" if days >= 0 else "report.overdue"
+    key = ("report.days_left" if days >= 0 else "report.overdue") + ("_short" if short else "")
     return f"{text} ({t(key, lang, days=abs(days))})"
 
 

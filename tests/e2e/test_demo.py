@@ -49,7 +49,7 @@ def _start(out: Path, *args: str, inventory: Path = INVENTORY, sigint_ignored: b
         [sys.executable, "-m", "cloudctl", "demo", "--out", str(out), "-i", str(inventory), *args],
         stdout=open(stdout, "w"),  # noqa: SIM115 - closed with the process
         stderr=open(stderr, "w"),  # noqa: SIM115
-        env={**os.environ, "COLUMNS": "160"},
+        env={**os.environ, "COLUMNS": "160", "CLOUDCTL_LANG": "en"},  # the summary in English; the report stays zh
         cwd=ROOT,
         preexec_fn=_ignore_sigint if sigint_ignored else None,  # noqa: PLW1509
     )
@@ -118,7 +118,8 @@ def test_ctrl_c_half_way_stops_every_process(tmp_path, sigint_ignored):
 
 def test_keep_running_serves_until_sigterm_and_two_demos_run_side_by_side(tmp_path):
     outs = [tmp_path / "demo-a", tmp_path / "demo-b"]
-    procs = [_start(o, "--keep-running", "--lang", "en", inventory=FIXTURE_INVENTORY) for o in outs]
+    procs = [_start(outs[0], "--keep-running", "--lang", "en", inventory=FIXTURE_INVENTORY),
+             _start(outs[1], "--keep-running", inventory=FIXTURE_INVENTORY)]
     try:
         agents = []
         for proc, stdout, _ in procs:
@@ -126,6 +127,9 @@ def test_keep_running_serves_until_sigterm_and_two_demos_run_side_by_side(tmp_pa
             agents.append(_wait_for(stdout, r"agent\s+(http://127\.0\.0\.1:\d+/metrics)", proc, 5).group(1))
             assert re.search(r"cloudctl --config \S+cloudctl.yaml ls servers --store \S+store.db", stdout.read_text())
         assert agents[0] != agents[1]
+        # the report is for Lüliang's managers: Chinese unless --lang en
+        assert "<h1>Lüliang Digital Government Indicator Report</h1>" in (outs[0] / "report.html").read_text(encoding="utf-8")
+        assert "<h1>吕梁市数字政府建设指标报告</h1>" in (outs[1] / "report.html").read_text(encoding="utf-8")
         for url in agents:  # both agents answer, on their own ports
             body = httpx.get(url, timeout=10).text
             assert 'egov_coverage_ratio{county="all",level="village"}' in body
