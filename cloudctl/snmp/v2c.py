@@ -45,7 +45,7 @@ STAT_KEYS = (
     "send_errors",  # the kernel refused a datagram (buffer full, no route)
 )
 
-MAX_WALK_ROWS = 100_000  # a walk that never ends is an agent bug, not a reason to run forever
+MAX_WALK_REQUESTS = 10_000  # a walk that never ends is an agent bug, not a reason to run forever
 
 
 class _Socket:
@@ -124,7 +124,8 @@ def _expire(waiter: asyncio.Future) -> None:
 class V2cClient:
     """SNMPv2c GET/WALK for any number of targets over one socket per address family."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_walk_requests: int = MAX_WALK_REQUESTS) -> None:
+        self.max_walk_requests = max_walk_requests
         self.stats: dict[str, int] = dict.fromkeys(STAT_KEYS, 0)
         # request-id → (waiter, host, port, community)
         self._pending: dict[int, tuple[asyncio.Future, str, int, bytes]] = {}
@@ -274,7 +275,7 @@ class V2cClient:
         reps = max(1, target.max_repetitions)
         out: list[VarBind] = []
         oid_of = ber.oid_of
-        while len(out) < MAX_WALK_ROWS:
+        for _ in range(self.max_walk_requests):
             msg = await self._request(target, community, pdu.GET_BULK, [cursor], 0, reps)
             if msg.error_status == pdu.TOO_BIG and reps > 1:
                 self.stats["too_big"] += 1
@@ -298,7 +299,9 @@ class V2cClient:
                 cursor = text
                 if tag not in _NO_VALUE:
                     out.append((text, value))
-        return out
+        err = SnmpError("walkTooLong", f"{target.host}:{target.port}: walking {oid} took more than {self.max_walk_requests} requests")
+        err.partial = out  # type: ignore[attr-defined]
+        raise err
 
     async def close(self) -> None:
         for waiter, *_ in list(self._pending.values()):

@@ -36,7 +36,7 @@ PRIV_PROTOCOLS = {
     "aes192": "usmAesBlumenthalCfb192Protocol",
     "aes256": "usmAesBlumenthalCfb256Protocol",
 }
-MAX_WALK_ROWS = 100_000
+MAX_WALK_REQUESTS = 10_000  # a walk that never ends is an agent bug, not a reason to run forever
 
 
 def _value(v: Any) -> Value:
@@ -141,7 +141,7 @@ class V3Client:
         cursor = oid
         reps = max(1, target.max_repetitions)
         out: list[VarBind] = []
-        while len(out) < MAX_WALK_ROWS:
+        for _ in range(MAX_WALK_REQUESTS):
             self.stats["requests"] += 1
             indication, status, index, vbs = await hl.bulk_cmd(
                 self._engine, auth, transport, hl.ContextData(), 0, reps,
@@ -169,7 +169,9 @@ class V3Client:
                 cursor = text
                 if value is not NO_SUCH_OBJECT and value is not NO_SUCH_INSTANCE:
                     out.append((text, value))
-        return out
+        err = SnmpError("walkTooLong", f"{target.host}:{target.port}: walking {oid} took more than {MAX_WALK_REQUESTS} requests")
+        err.partial = out  # type: ignore[attr-defined]
+        raise err
 
     async def close(self) -> None:
         if self._engine is not None:

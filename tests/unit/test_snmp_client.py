@@ -16,7 +16,7 @@ from cloudctl.sim.snmp.mibview import MibView
 from cloudctl.snmp import ber, pdu
 from cloudctl.snmp.base import NO_SUCH_INSTANCE, NO_SUCH_OBJECT, SnmpError, Target
 from cloudctl.snmp.client import Client
-from cloudctl.snmp.v2c import STAT_KEYS
+from cloudctl.snmp.v2c import STAT_KEYS, V2cClient
 
 COL = "1.3.6.1.2.1.31.1.1.1.1"
 
@@ -174,6 +174,27 @@ def test_non_increasing_oid_stops_the_walk_and_is_reported(run):
         assert err.value.partial == [(f"{COL}.5", b"x")]
         assert client.stats["v2c"]["non_increasing"] == 1
         assert agent.requests == 1
+
+    run(main())
+
+
+def test_a_walk_that_never_ends_is_cut_off(run):
+    def handler(msg, raw, addr, agent):
+        # Always one row further, and never a value: a broken agent's endless table.
+        last = int(ber.oid_of(msg.varbinds[0][0])[0].rsplit(".", 1)[1]) if ber.oid_of(msg.varbinds[0][0])[0] != COL else 0
+        vbs = [(f"{COL}.{last + 1}", ber.NO_SUCH_INSTANCE, None)]
+        agent.send(pdu.encode_message(pdu.Message(1, msg.community, pdu.RESPONSE, msg.request_id, 0, 0, vbs)), addr)
+
+    async def main():
+        agent = await start_agent(handler)
+        client = V2cClient(max_walk_requests=25)
+        try:
+            with pytest.raises(SnmpError) as err:
+                await client.walk(target(agent.port), COL)
+        finally:
+            await client.close()
+        assert err.value.kind == "walkTooLong" and err.value.partial == []
+        assert agent.requests == 25
 
     run(main())
 
