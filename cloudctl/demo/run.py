@@ -98,7 +98,7 @@ class _Run:
 
     def start_clouds(self) -> None:
         cfg = self.o.out_dir / "cloudctl.yaml"
-        args = ["sim", "serve", "--write-config", str(cfg)]
+        args = ["sim", "serve", "--inventory", str(self.o.inventory), "--write-config", str(cfg)]
         if self.o.servers is not None:
             args += ["--servers", str(self.o.servers)]
         self.clouds_child = self.children.start("clouds", self.cli(*args))

@@ -154,3 +154,36 @@ def test_a_second_demo_on_the_same_directory_is_refused(tmp_path):
     assert proc.returncode == 2
     assert "in use by another demo" in proc.stderr and "--out" in proc.stderr
     assert _processes_mentioning(str(out)) == []
+
+
+def test_a_failure_half_way_stops_every_process_and_says_where(tmp_path):
+    out = tmp_path / "demo-failing"
+    bad = tmp_path / "policies"
+    bad.mkdir()
+    (bad / "broken.yaml").write_text("policies:\n  - id: x\n    severity: [not, a, severity\n")
+    # the policy check runs after both simulators and the agent have started
+    proc, _, stderr = _start(out, "--lang", "en", "--policies", str(bad), inventory=FIXTURE_INVENTORY)
+    code = proc.wait(timeout=90)
+    err = stderr.read_text()
+    assert code == 2, err
+    assert re.search(re.escape(str(bad / "broken.yaml")) + r":\d+:\d+: invalid YAML", err)
+    assert "Start the SNMP fleet simulator" in err  # it did get half-way
+    assert _processes_mentioning(str(out)) == []
+
+
+def test_children_stop_even_when_the_demo_is_killed(tmp_path):
+    """SIGKILL leaves no chance to clean up: the children get SIGTERM from the kernel (PR_SET_PDEATHSIG)."""
+    out = tmp_path / "demo-killed"
+    proc, _, stderr = _start(out, "--lang", "en", inventory=FIXTURE_INVENTORY)
+    try:
+        _wait_for(stderr, r"Start the SNMP fleet simulator", proc, 60)
+        assert _processes_mentioning(str(out))
+        proc.kill()
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while _processes_mentioning(str(out)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _processes_mentioning(str(out)) == []
