@@ -95,3 +95,13 @@ def test_systemd_unit_is_hardened():
     for directive in ("DynamicUser=yes", "ProtectSystem=strict", "NoNewPrivileges=yes", "CapabilityBoundingSet=\n",
                       "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "MemoryMax=", "ExecReload=/bin/kill -HUP $MAINPID"):
         assert directive in unit
+
+
+def test_demo_and_lab_configs_are_valid(monkeypatch):
+    demo = agent_config.load(AGENTS / "demo.yaml")
+    assert set(demo.config.profiles) >= {"v3-default", "v2c-legacy", "v2c-public", "sim"}
+    assert {w.field for w in demo.warnings} == {f"profiles.{p}.community" for p in demo.config.profiles}  # literals warn
+    monkeypatch.setenv("SNMP_COMMUNITY", "x")
+    lab = agent_config.load(AGENTS / "lab" / "agent.yaml")
+    plan = make_plan(lab, load_inventory(lab.inventory_dir))
+    assert list(plan.scope.nodes) == ["lab-snmpd-01"]
