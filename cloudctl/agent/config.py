@@ -101,6 +101,12 @@ class Shard:
         return f"{self.index}/{self.count}"
 
 
+class MigrationSettings(Strict):
+    """``migration:``: export migration metrics from the inventory's systems (and a store)."""
+
+    store: Path | None = Field(None, description="SQLite store written by `cloudctl sync` (cloud evidence)")
+
+
 class AgentConfig(Strict):
     """The whole ``agent.yaml``."""
 
@@ -112,6 +118,7 @@ class AgentConfig(Strict):
     shard: Shard = Field(Shard(), description="'i/n': this agent polls shard i of n (rendezvous hashing on node id)")
     counties: list[str] | None = Field(None, description="Poll only nodes of these county site ids (the city id for city-level nodes)")
     profiles: dict[str, Profile] = Field(description="SNMP profiles named by the nodes' `snmp` field")
+    migration: MigrationSettings | None = Field(None, description="Also export migration metrics (egov_migration_*)")
 
     @field_validator("interval", "static_interval", mode="before")
     @classmethod
@@ -166,6 +173,11 @@ class LoadedAgentConfig:
     @property
     def inventory_dir(self) -> Path:
         p = Path(os.path.expanduser(self.config.inventory))
+        return p if p.is_absolute() else self.base_dir / p
+
+    def path(self, p: Path) -> Path:
+        """A path from the config, relative to the config file."""
+        p = Path(os.path.expanduser(p))
         return p if p.is_absolute() else self.base_dir / p
 
     @property

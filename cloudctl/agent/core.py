@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.registry import Collector
 
 from cloudctl.agent import aggregates
 from cloudctl.agent.config import LoadedAgentConfig, V2cProfile, V3Profile, check_secrets
@@ -36,6 +37,7 @@ class Plan:
 
     loaded: LoadedAgentConfig
     scope: Scope
+    migration: Collector | None
     targets: dict[str, Target]
     uplink_hints: dict[str, str | None]
 
@@ -60,7 +62,27 @@ def make_plan(loaded: LoadedAgentConfig, inv: Inventory) -> Plan:
                 priv_protocol=prof.priv_protocol, priv_key=loaded.secret(prof.priv_key), **common,
             )
     hints = {nid: inv.nodes[nid].uplink_interface for nid in scope.nodes}
-    return Plan(loaded, scope, targets, hints)
+    migration = None
+    if cfg.migration is not None:
+        from cloudctl.agent.migration_metrics import MigrationCollector, systems_only
+
+        store = None if cfg.migration.store is None else loaded.path(cfg.migration.store)
+        migration = MigrationCollector(systems_only(inv), store)
+    return Plan(loaded, scope, migration, targets, hints)
+
+
+class _Delegate(Collector):
+    """Collects from whatever collector the current plan has (the plan changes on reload)."""
+
+    def __init__(self, current) -> None:  # noqa: ANN001 - Callable[[], Collector | None]
+        self._current = current
+
+    def describe(self) -> list:
+        return []
+
+    def collect(self):  # noqa: ANN201
+        c = self._current()
+        return iter(()) if c is None else c.collect()
 
 
 class Agent:
@@ -78,6 +100,7 @@ class Agent:
         self._summary = CollectorRegistry(auto_describe=False)
         self._summary.register(AggregateCollector(self._aggregates))
         self._summary.register(SelfCollector(self.counters, self.node_states, lambda: str(self.plan.loaded.config.shard)))
+        self._summary.register(_Delegate(lambda: self.plan.migration))
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self._nodes)
         self.registry.register(self._summary)

@@ -1,0 +1,45 @@
+"""Optional migration metrics: systems by state/provider and the plan's KPIs, as cloudctl.migration computes them."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from cloudctl.agent import config as agent_config
+from cloudctl.agent.core import Agent, make_plan
+from cloudctl.inventory.loader import load_inventory
+from cloudctl.migration import kpis
+from cloudctl.snmp.base import DictClient
+from tests.conftest import INVENTORY, need
+
+
+def agent_for(tmp_path, monkeypatch, migration: str) -> Agent:
+    monkeypatch.setenv("C", "x")
+    (tmp_path / "agent.yaml").write_text(
+        f"inventory: {INVENTORY}\ncounties: [jiaokou]\n{migration}profiles:\n"
+        "  v3-default: {version: 2c, community: env:C}\n  v2c-legacy: {version: 2c, community: env:C}\n  v2c-public: {version: 2c, community: env:C}\n"
+    )
+    loaded = agent_config.load(tmp_path / "agent.yaml")
+    return Agent(make_plan(loaded, load_inventory(INVENTORY)), DictClient({}))
+
+
+def test_no_migration_metrics_unless_configured(tmp_path, monkeypatch):
+    assert b"egov_migration" not in agent_for(tmp_path, monkeypatch, "").render()
+
+
+def test_migration_kpis_and_counts_from_the_inventory(tmp_path, monkeypatch):
+    agent = agent_for(tmp_path, monkeypatch, "migration: {store: no-such-store.db}\n")  # missing store: inventory only
+    reg = agent.registry
+    inv = load_inventory(INVENTORY)
+    expected = kpis(inv)
+    assert expected
+    for k in expected:
+        assert reg.get_sample_value("egov_migration_kpi_target_ratio", {"kpi": k.id}) == k.target
+        if k.value is not None:
+            assert reg.get_sample_value("egov_migration_kpi_ratio", {"kpi": k.id, "source": "inventory"}) == pytest.approx(k.value)
+    text = agent.render().decode()
+    total = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("egov_migration_systems{"))
+    assert total == len(inv.systems)
+    r = subprocess.run([need("promtool"), "check", "metrics"], input=agent.render(), capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
