@@ -62,7 +62,6 @@ def decode_message(data: bytes) -> Message:
     if not isinstance(data, bytes):
         data = bytes(data)
     end = len(data)
-    read = ber.read_header
     start, stop = ber.expect(data, 0, end, ber.SEQUENCE)
     if stop != end:
         raise DecodeError(f"{end - stop} trailing octets after the message")
@@ -71,10 +70,20 @@ def decode_message(data: bytes) -> Message:
         raise DecodeError(f"not SNMPv1/v2c (version field {version})")
     c0, c1 = ber.expect(data, pos, stop, ber.OCTET_STRING)
     community = data[c0:c1]
-    pdu_type, p0, p1 = read(data, c1, stop)
+    msg = decode_pdu(data, c1, stop)
+    msg.version = version
+    msg.community = community
+    return msg
+
+
+def decode_pdu(data: bytes, pos: int, end: int) -> Message:
+    """The PDU TLV at ``pos`` that must end exactly at ``end`` (SNMPv3 scoped PDUs use this too);
+    the result's version and community are placeholders for the caller to fill."""
+    read = ber.read_header
+    pdu_type, p0, p1 = read(data, pos, end)
     if pdu_type not in PDU_TYPES:
         raise DecodeError(f"unknown PDU tag 0x{pdu_type:02x}")
-    if p1 != stop:
+    if p1 != end:
         raise DecodeError("octets after the PDU")
     request_id, pos = ber.read_int(data, p0, p1)
     error_status, pos = ber.read_int(data, pos, p1)
@@ -106,7 +115,7 @@ def decode_message(data: bytes) -> Message:
         else:
             raise DecodeError(f"unsupported value tag 0x{tag:02x} at offset {o1}")
         pos = v1
-    return Message(version, community, pdu_type, request_id, error_status, error_index, varbinds)
+    return Message(VERSION_2C, b"", pdu_type, request_id, error_status, error_index, varbinds)
 
 
 def encode_varbind(oid_tlv: bytes, value_tlv: bytes) -> bytes:

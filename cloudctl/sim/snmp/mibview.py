@@ -71,11 +71,17 @@ class MibView:
         return bisect.bisect_right(self.keys, arcs)
 
     def respond(self, req: pdu.Message) -> bytes | None:
-        """The encoded Response to a request, or None for PDUs an agent ignores."""
+        """The encoded v1/v2c Response message to a request, or None for PDUs an agent ignores."""
+        body = self.respond_pdu(req, overhead=60 + len(req.community))
+        return None if body is None else pdu.wrap(req.version, req.community, body)
+
+    def respond_pdu(self, req: pdu.Message, *, overhead: int = 60) -> bytes | None:
+        """The Response PDU alone (what SNMPv3 wraps in a scoped PDU); ``overhead`` is what the
+        wrapping adds, so that the whole message fits in ``max_size``."""
         n = len(self.keys)
+        budget = self.max_size - overhead
         names = [ber.oid_of(raw) for raw, _, _ in req.varbinds]
         out: list[bytes] = []
-        status = index = 0
         if req.pdu_type == pdu.GET:
             for raw, (_, arcs) in zip((r for r, _, _ in req.varbinds), names):
                 i = self._index.get(arcs)
@@ -89,47 +95,49 @@ class MibView:
                 i = self._next(arcs)
                 out.append(self._varbind(i) if i < n else pdu.encode_varbind(ber.tlv(ber.OID, raw), _END))
         elif req.pdu_type == pdu.GET_BULK:
-            non_rep = max(0, min(req.error_status, len(names)))
-            reps = max(0, req.error_index)
-            if self.too_big_over_repetitions is not None and reps > self.too_big_over_repetitions:
-                return self._encode(req, pdu.TOO_BIG, 0, [])
-            budget = self.max_size - 60 - len(req.community)
-            size = 0
-            cursors = []
-            for j, (raw, (_, arcs)) in enumerate(zip((r for r, _, _ in req.varbinds), names)):
-                i = self._next(arcs)
-                vb = self._varbind(i) if i < n else pdu.encode_varbind(ber.tlv(ber.OID, raw), _END)
-                if j < non_rep:
-                    out.append(vb)
-                    size += len(vb)
-                else:
-                    cursors.append((i, raw))
-            rows = 0
-            while cursors and rows < reps:
-                row = []
-                nxt = []
-                for i, raw in cursors:
-                    if i < n:
-                        row.append(self._varbind(i))
-                        nxt.append((i + 1, self._oid_raw[i]))
-                    else:
-                        row.append(pdu.encode_varbind(ber.tlv(ber.OID, raw), _END))
-                        nxt.append((i, raw))
-                row_size = sum(map(len, row))
-                if size + row_size > budget and (out or rows):
-                    break  # RFC 3416 §4.2.3: return fewer repetitions rather than tooBig
-                out.extend(row)
-                size += row_size
-                rows += 1
-                if all(i >= n for i, _ in cursors):
-                    break
-                cursors = nxt
+            out = self._bulk(req, names, budget)
+            if out is None:
+                return pdu.encode_pdu(pdu.RESPONSE, req.request_id, pdu.TOO_BIG, 0, [])
         else:
             return None
-        if req.pdu_type != pdu.GET_BULK and sum(map(len, out)) > self.max_size - 60:
-            return self._encode(req, pdu.TOO_BIG, 0, [])
-        return self._encode(req, status, index, out)
+        if req.pdu_type != pdu.GET_BULK and sum(map(len, out)) > budget:
+            return pdu.encode_pdu(pdu.RESPONSE, req.request_id, pdu.TOO_BIG, 0, [])
+        return pdu.encode_pdu(pdu.RESPONSE, req.request_id, 0, 0, out)
 
-    @staticmethod
-    def _encode(req: pdu.Message, status: int, index: int, varbinds: list[bytes]) -> bytes:
-        return pdu.wrap(req.version, req.community, pdu.encode_pdu(pdu.RESPONSE, req.request_id, status, index, varbinds))
+    def _bulk(self, req: pdu.Message, names: list, budget: int) -> list[bytes] | None:
+        """GETBULK varbinds, trimmed from the end to fit ``max_size`` (RFC 3416 §4.2.3: fewer
+        varbinds rather than tooBig); None for tooBig (not even one fits, or the test knob)."""
+        n = len(self.keys)
+        raws = [r for r, _, _ in req.varbinds]
+        non_rep = max(0, min(req.error_status, len(names)))
+        reps = max(0, req.error_index)
+        if self.too_big_over_repetitions is not None and reps > self.too_big_over_repetitions:
+            return None
+        out: list[bytes] = []
+        size = 0
+
+        def add(vb: bytes) -> bool:
+            nonlocal size
+            if size + len(vb) > budget:
+                return False
+            out.append(vb)
+            size += len(vb)
+            return True
+
+        def at(i: int, raw: bytes) -> bytes:
+            return self._varbind(i) if i < n else pdu.encode_varbind(ber.tlv(ber.OID, raw), _END)
+
+        for raw, (_, arcs) in zip(raws[:non_rep], names[:non_rep]):
+            if not add(at(self._next(arcs), raw)):
+                return out or None
+        cursors = [(self._next(arcs), raw) for raw, (_, arcs) in zip(raws[non_rep:], names[non_rep:])]
+        for _ in range(reps):
+            if not cursors:
+                break
+            for i, raw in cursors:
+                if not add(at(i, raw)):
+                    return out or None
+            if all(i >= n for i, _ in cursors):
+                break
+            cursors = [(i + 1, self._oid_raw[i]) if i < n else (i, raw) for i, raw in cursors]
+        return out
