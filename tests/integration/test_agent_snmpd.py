@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from cloudctl.agent import main as _agent_main  # noqa: F401 - the entry point under test exists
 from tests.conftest import need
+from tests.integration.test_snmpd import AUTH, COMMUNITY, PRIV, USER, snmpd  # noqa: F401 - the shared snmpd fixture
 from tests.unit.test_agent_helpers import SITES
 
 pytestmark = [pytest.mark.real]
-COMMUNITY = "integ-c0mmunity"
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def snmpcmd(tool: str, port: int, *args: str) -> str:
@@ -45,32 +37,7 @@ def walk(port: int, oid: str) -> dict[str, str]:
     return out
 
 
-@pytest.fixture(scope="module")
-def snmpd(tmp_path_factory):
-    binary = need("snmpd")
-    need("snmpwalk")
-    d = tmp_path_factory.mktemp("snmpd")
-    port = free_udp_port()
-    (d / "snmpd.conf").write_text(f"rocommunity {COMMUNITY} 127.0.0.1\nsysName integ-node\nsysLocation lab\n")
-    proc = subprocess.Popen([binary, "-f", "-Lf", str(d / "snmpd.log"), "-C", "-c", str(d / "snmpd.conf"), "-M", "/dev/null", "-m", "", f"udp:127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            r = subprocess.run([need("snmpget"), "-m", "", "-v2c", "-c", COMMUNITY, "-t", "0.3", "-r", "0", f"127.0.0.1:{port}", "1.3.6.1.2.1.1.5.0"],
-                               capture_output=True, text=True, timeout=10, env={**os.environ, "MIBS": ""})
-            if r.returncode == 0 and "integ-node" in r.stdout:
-                break
-            time.sleep(0.2)
-        else:
-            pytest.fail("snmpd did not start answering within 15 s")
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-def run_agent_once(tmp_path, port: int) -> dict:
+def run_agent_once(tmp_path, port: int, profile: str = 'lab: {version: 2c, community: "env:INTEG_COMMUNITY", timeout: 1s, retries: 1}') -> dict:
     import yaml
 
     inv = tmp_path / "inventory"
@@ -79,11 +46,12 @@ def run_agent_once(tmp_path, port: int) -> dict:
     (inv / "nodes.yaml").write_text(yaml.safe_dump({"nodes": [{"id": "lishi-core-01", "site": "lishi", "role": "core", "address": f"127.0.0.1:{port}", "snmp": "lab", "uplink_mbps": 1000}]}))
     (inv / "systems.yaml").write_text("systems: []\n")
     (inv / "tenants.yaml").write_text("tenants: []\n")
-    (tmp_path / "agent.yaml").write_text("inventory: inventory\nlisten: 127.0.0.1:0\nprofiles:\n  lab: {version: 2c, community: \"env:INTEG_COMMUNITY\", timeout: 1s, retries: 1}\n")
+    (tmp_path / "agent.yaml").write_text(f"inventory: inventory\nlisten: 127.0.0.1:0\nprofiles:\n  {profile}\n")
     r = subprocess.run([sys.executable, "-m", "cloudctl.agent.main", "--config", str(tmp_path / "agent.yaml"), "--once"],
-                       capture_output=True, text=True, timeout=60, env={**os.environ, "INTEG_COMMUNITY": COMMUNITY})
+                       capture_output=True, text=True, timeout=60, env={**os.environ, "INTEG_COMMUNITY": COMMUNITY, "INTEG_AUTH": AUTH, "INTEG_PRIV": PRIV})
     assert r.returncode == 0, r.stderr
-    assert COMMUNITY not in r.stdout + r.stderr
+    for secret in (COMMUNITY, AUTH, PRIV):
+        assert secret not in r.stdout + r.stderr
     samples = {}
     for fam in text_string_to_metric_families(r.stdout):
         for s in fam.samples:
@@ -120,7 +88,15 @@ def test_agent_matches_snmpwalk(snmpd, tmp_path):
     assert samples["egov_node_ipv6_enabled"][0][1] == (1.0 if enabled else 0.0)
 
     (info, _), = samples["egov_node_info"]
-    assert info["sysname"] == "integ-node"
+    assert info["sysname"] == snmpcmd("snmpget", port, "1.3.6.1.2.1.1.5.0").split(": ", 1)[1].strip().strip('"')
     descr = snmpcmd("snmpget", port, "1.3.6.1.2.1.1.1.0").split(": ", 1)[1].strip().strip('"')
     assert info["sysdescr"] == " ".join(descr.split())
     assert info["vendor"] == "net-snmp"
+
+
+def test_agent_polls_snmpv3_sha256_aes(snmpd, tmp_path):
+    profile = (f"lab: {{version: 3, user: {USER}, auth_protocol: sha256, auth_key: \"env:INTEG_AUTH\", "
+               "priv_protocol: aes128, priv_key: \"env:INTEG_PRIV\", timeout: 2s, retries: 1}")
+    samples = run_agent_once(tmp_path, snmpd, profile)
+    assert samples["egov_node_up"][0][1] == 1
+    assert samples["egov_node_uplink_speed_bytes"]
