@@ -26,8 +26,12 @@ def snmp(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the deterministic fleet data.")] = 0,
     community: Annotated[str, typer.Option("--community", help="SNMPv2c community the nodes accept (others get no answer).")] = "public",
     write_inventory: Annotated[Optional[Path], typer.Option("--write-inventory", help="Write a copy of the inventory whose node addresses point at the simulator.", show_default=False)] = None,
+    v3_user: Annotated[Optional[str], typer.Option("--v3-user", help="Also answer SNMPv3 (USM) for this user.", show_default=False)] = None,
+    v3_auth_protocol: Annotated[str, typer.Option("--v3-auth-protocol", help="md5, sha, sha224, sha256, sha384 or sha512.")] = "sha256",
+    v3_auth_key: Annotated[Optional[str], typer.Option("--v3-auth-key", help="The user's auth password: env:NAME, file:PATH or a literal.", show_default=False)] = None,
+    v3_priv_key: Annotated[Optional[str], typer.Option("--v3-priv-key", help="The user's AES-128 privacy password (env:NAME, file:PATH or a literal); none: authNoPriv.", show_default=False)] = None,
 ) -> None:
-    """Serve a fleet of simulated SNMPv2c agents on loopback until Ctrl-C / SIGTERM.
+    """Serve a fleet of simulated SNMP agents (v2c; v3 with --v3-user) on loopback until Ctrl-C / SIGTERM.
 
     Vendors (Huawei VRP, H3C Comware, Ruijie RGOS, ZTE), interfaces with growing counters,
     IPv6 on a share of nodes, and down and slow nodes — deterministic for a given --seed.
@@ -51,6 +55,17 @@ def snmp(
         raise UsageError("give either --inventory or --nodes, not both")
     if ipv6_share + link_local_share > 1.0:
         raise UsageError("--ipv6-share plus --link-local-share must not exceed 1")
+    users = []
+    if v3_user is not None:
+        from cloudctl.secrets import Secret
+        from cloudctl.sim.snmp.usm import AUTH, UsmUser
+
+        if v3_auth_protocol not in AUTH:
+            raise UsageError(f"--v3-auth-protocol must be one of: {', '.join(AUTH)}")
+        if v3_auth_key is None:
+            raise UsageError("--v3-user needs --v3-auth-key (the simulator speaks authNoPriv or authPriv)")
+        users.append(UsmUser(v3_user, v3_auth_protocol, Secret(v3_auth_key).reveal(),
+                             Secret(v3_priv_key).reveal() if v3_priv_key else None))
     shares = Shares(ipv6=ipv6_share, link_local_only=link_local_share, down=down_share, slow=slow_share,
                     ipv6_mib_only=ipv6_mib_share, no_length_index=no_length_share)
     records = source = None
@@ -75,6 +90,6 @@ def snmp(
 
     stats = asyncio.run(
         serve(specs, mode=mode, community=community, seed=seed, port=port, slow_delay=slow_delay,
-              write_to=write_inventory, source=source, records=records, on_ready=ready)
+              write_to=write_inventory, source=source, records=records, on_ready=ready, v3_users=users)
     )
     note(t("sim_snmp.stopped", received=stats["received"], answered=stats["answered"]))

@@ -29,7 +29,7 @@ class Sim:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cloudctl", "--lang", "en", "sim", "snmp", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "SIM_AUTH": "auth-key-123"},
         )
         deadline = time.monotonic() + 60
         self.ready_line = ""
@@ -202,3 +202,49 @@ def test_simulator_survives_hostile_datagrams(tmp_path):
     finally:
         sim.stop()
     assert not isinstance(results["lishi-core-01"], SnmpError)
+
+
+def test_snmpv3_users_are_served_to_pysnmp_and_net_snmp(tmp_path):
+    from tests.conftest import need
+
+    snmpget = need("snmpget")
+    out = tmp_path / "inv"
+    sim = Sim("--nodes", "4", "--down-share", "0", "--slow-share", "0", "--write-inventory", str(out),
+              "--v3-user", "egov", "--v3-auth-key", "env:SIM_AUTH", "--v3-priv-key", "literal-priv-9")
+    # the env: reference is resolved by the simulator process (Sim sets SIM_AUTH)
+    try:
+        inv = load_inventory(out)
+        address = inv.nodes["lishi-core-01"].address
+        a = parse_address(address)
+
+        def v3(**kw) -> Target:
+            base = dict(version="3", user="egov", auth_protocol="sha256", auth_key=Secret("auth-key-123"),
+                        priv_protocol="aes128", priv_key=Secret("literal-priv-9"), timeout=1.0, retries=0)
+            return Target(a.host, a.port, **{**base, **kw})
+
+        async def main():
+            client = Client()
+            try:
+                system = mib.decode_system(await client.get(v3(), mib.SYSTEM_OIDS))
+                names = await client.walk(v3(max_repetitions=3), mib.IF_NAME)
+                errors = []
+                for bad in ({"user": "nobody"}, {"auth_key": Secret("wrong-key-000")}, {"priv_key": Secret("wrong-key-000")}):
+                    with pytest.raises(SnmpError) as err:
+                        await client.get(v3(**bad), [mib.SYS_NAME])
+                    errors.append(err.value.kind)
+                return system, names, errors
+            finally:
+                await client.close()
+
+        system, names, errors = asyncio.run(main())
+        netsnmp = subprocess.run(
+            [snmpget, "-v3", "-l", "authPriv", "-u", "egov", "-a", "SHA-256", "-A", "auth-key-123", "-x", "AES", "-X", "literal-priv-9",
+             "-On", "-Ov", "-r0", "-t2", f"{a.host}:{a.port}", mib.SYS_NAME],
+            capture_output=True, text=True, env={**os.environ, "MIBS": ""}, timeout=30,
+        )
+    finally:
+        sim.stop()
+    assert system.name == "lishi-core-01"
+    assert len(names) >= 4
+    assert errors == ["auth", "auth", "auth"]
+    assert netsnmp.returncode == 0 and 'STRING: "lishi-core-01"' in netsnmp.stdout

@@ -11,13 +11,15 @@ from cloudctl.errors import UsageError
 from cloudctl.sim.snmp.fleet import NodeSpec
 from cloudctl.sim.snmp.inventory import write_inventory
 from cloudctl.sim.snmp.server import FleetServer
+from cloudctl.sim.snmp.usm import UsmUser
 
 
 async def serve(specs: list[NodeSpec], *, mode: str, community: str, seed: int, port: int, slow_delay: float,
                 write_to: Path | None, source: Path | None, records: dict | None,
-                on_ready: Callable[[FleetServer], None], stop: asyncio.Event | None = None) -> dict[str, int]:
+                on_ready: Callable[[FleetServer], None], stop: asyncio.Event | None = None,
+                v3_users: list[UsmUser] = ()) -> dict[str, int]:
     """Serve until ``stop`` is set (or a signal arrives); returns the server's counters."""
-    server = FleetServer(specs, mode=mode, community=community, seed=seed, slow_delay=slow_delay, port=port)
+    server = FleetServer(specs, mode=mode, community=community, seed=seed, slow_delay=slow_delay, port=port, v3_users=v3_users)
     try:
         await server.start()
     except OSError as exc:

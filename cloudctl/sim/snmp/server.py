@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from cloudctl.sim.snmp.fleet import NodeSpec, build_view
 from cloudctl.sim.snmp.mibview import MibView
+from cloudctl.sim.snmp.usm import UsmAgent, UsmUser, engine_id_for, is_v3
 from cloudctl.snmp import pdu
 from cloudctl.snmp.ber import DecodeError
 from cloudctl.snmp.v2c import grow_buffers
@@ -49,15 +50,17 @@ def loopback_address(i: int) -> str:
 class _Node:
     spec: NodeSpec
     host: str
+    index: int
     port: int = 0
     view: MibView | None = None
+    usm: UsmAgent | None = None
 
 
 class FleetServer:
     """Serve ``specs`` over SNMPv2c on loopback until :meth:`close`."""
 
     def __init__(self, specs: list[NodeSpec], *, mode: str = "addresses", community: str = "public",
-                 seed: int = 0, slow_delay: float = 0.8, port: int = 0) -> None:
+                 seed: int = 0, slow_delay: float = 0.8, port: int = 0, v3_users: list[UsmUser] = ()) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         self.mode = mode
@@ -65,7 +68,9 @@ class FleetServer:
         self.seed = seed
         self.slow_delay = slow_delay
         self.port = port
-        self.nodes = [_Node(s, loopback_address(i) if mode == "addresses" else "127.0.0.1") for i, s in enumerate(specs)]
+        self.nodes = [_Node(s, loopback_address(i) if mode == "addresses" else "127.0.0.1", i) for i, s in enumerate(specs)]
+        # Master keys once (1 MiB of hashing each); every node localizes them to its engine ID.
+        self._v3_keys = {u.name: (u, *u.master_keys()) for u in v3_users}
         self._by_host = {n.host: n for n in self.nodes} if mode == "addresses" else {}
         self._socks: list[socket.socket] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -147,17 +152,22 @@ class FleetServer:
         if node.spec.down:
             self.stats["down"] += 1
             return
+        if node.view is None:
+            node.view = build_view(node.spec, seed=self.seed)
         try:
-            req = pdu.decode_message(data)
+            if self._v3_keys and is_v3(data):
+                if node.usm is None:
+                    node.usm = UsmAgent(engine_id_for(node.index), self._v3_keys)
+                reply = node.usm.handle(data, node.view.respond_pdu)
+            else:
+                req = pdu.decode_message(data)
+                if req.version != pdu.VERSION_2C or req.community != self.community:
+                    self.stats["wrong_community"] += 1
+                    return
+                reply = node.view.respond(req)
         except DecodeError:
             self.stats["garbage"] += 1
             return
-        if req.version != pdu.VERSION_2C or req.community != self.community:
-            self.stats["wrong_community"] += 1
-            return
-        if node.view is None:
-            node.view = build_view(node.spec, seed=self.seed)
-        reply = node.view.respond(req)
         if reply is None:
             return
         if node.spec.slow and self._loop is not None:
