@@ -187,7 +187,7 @@ def test_usm_discovery_probe_gets_an_unknown_engine_id_report_with_the_request_i
     # net-snmp's discovery probe: noAuthNoPriv, reportable, empty engine ID and user, GET with no varbinds
     probe = bytes.fromhex(
         "303e020103301102045edebbdd020300ffe30401040201030410300e0400020100020100040004000400"
-        "30140400040 0a00e02044244fa88020100020100300 0".replace(" ", "")
+        "301404000400a00e02044244fa880201000201003000"
     )
     reply = agent.handle(probe, _FLEET_VIEW.respond_pdu)
     m = usm._parse(reply)
