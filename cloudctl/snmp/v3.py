@@ -63,6 +63,7 @@ class V3Client:
     def __init__(self) -> None:
         self._hl: Any = None
         self._engine: Any = None
+        self._transports: dict[tuple, Any] = {}
         self.stats: dict[str, int] = {"requests": 0, "timeouts": 0, "auth_errors": 0, "responses": 0, "non_increasing": 0}
 
     def _lib(self) -> Any:
@@ -98,12 +99,17 @@ class V3Client:
         return hl.UsmUserData(target.user, **kwargs)
 
     async def _transport(self, target: Target) -> Any:
+        key = (target.host, target.port, target.timeout, target.retries)
+        hit = self._transports.get(key)
+        if hit is not None:  # creating one resolves the address in a thread: once per target
+            return hit
         hl = self._lib()
         cls = hl.Udp6TransportTarget if ":" in target.host else hl.UdpTransportTarget
         from pysnmp.error import PySnmpError
 
         try:
-            return await cls.create((target.host, target.port), timeout=target.timeout, retries=target.retries)
+            hit = self._transports[key] = await cls.create((target.host, target.port), timeout=target.timeout, retries=target.retries)
+            return hit
         except PySnmpError as exc:
             raise SnmpError("resolve", f"bad address {target.host}:{target.port}: {type(exc).__name__}") from None
 
@@ -180,3 +186,4 @@ class V3Client:
                 dispatcher.close_dispatcher()
             self._engine = None
             self._hl = None
+            self._transports.clear()
