@@ -36,6 +36,7 @@ from cloudctl.snmp.base import SnmpError, Target  # noqa: E402
 from cloudctl.snmp.client import Client  # noqa: E402
 
 COMMUNITY = "bench"
+V3_USER, V3_AUTH, V3_PRIV = "bench", "bench-auth-key", "bench-priv-key"
 GET_1 = [mib.SYS_UPTIME, mib.SYS_NAME, mib.SYS_DESCR, mib.SYS_OBJECT_ID]
 GET_2 = [mib.IPV6_IP_FORWARDING]
 WALKS = [mib.IF_OPER_STATUS, mib.IF_HC_IN_OCTETS, mib.IF_HC_OUT_OCTETS]
@@ -57,7 +58,8 @@ def proc_cpu(pid: int) -> float:
 def start_snmpd(workdir: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
     conf = workdir / "snmpd.conf"
-    conf.write_text(f"agentaddress udp:127.0.0.1:{port}\nrocommunity {COMMUNITY} 127.0.0.1\nsysName bench-node\n")
+    conf.write_text(f"agentaddress udp:127.0.0.1:{port}\nrocommunity {COMMUNITY} 127.0.0.1\nsysName bench-node\n"
+                    f"createUser {V3_USER} SHA-256 {V3_AUTH} AES {V3_PRIV}\nrouser {V3_USER} priv\n")
     env = {**os.environ, "SNMP_PERSISTENT_DIR": str(workdir / "persist"), "MIBS": ""}
     proc = subprocess.Popen(["/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", str(conf)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env)
@@ -96,8 +98,17 @@ async def poll_node(client: Client, target: Target, merge_gets: bool = False) ->
     return len(got) + len(rows)
 
 
-def bench_ours(port: int, polls: int, concurrency: int = 8, merge_gets: bool = False) -> tuple[float, int]:
-    target = Target("127.0.0.1", port, community=Secret(COMMUNITY), timeout=2.0, retries=1, max_repetitions=10)
+def v2c_target(port: int) -> Target:
+    return Target("127.0.0.1", port, community=Secret(COMMUNITY), timeout=2.0, retries=1, max_repetitions=10)
+
+
+def v3_target(port: int) -> Target:
+    return Target("127.0.0.1", port, version="3", user=V3_USER, auth_protocol="sha256", auth_key=Secret(V3_AUTH),
+                  priv_protocol="aes128", priv_key=Secret(V3_PRIV), timeout=2.0, retries=1, max_repetitions=10)
+
+
+def bench_ours(port: int, polls: int, concurrency: int = 8, merge_gets: bool = False, v3: bool = False) -> tuple[float, int]:
+    target = v3_target(port) if v3 else v2c_target(port)
 
     async def main() -> int:
         client = Client()
@@ -109,7 +120,7 @@ def bench_ours(port: int, polls: int, concurrency: int = 8, merge_gets: bool = F
             async with sem:
                 n_vb = await poll_node(client, target, merge_gets)
 
-        await poll_node(client, target)  # warm-up: socket, caches
+        await poll_node(client, target)  # warm-up: socket, caches, v3 engine discovery
         c0 = time.process_time()
         await asyncio.gather(*(one() for _ in range(polls)))
         cpu = time.process_time() - c0
@@ -265,7 +276,7 @@ def main() -> None:
         work = Path(tmp)
         snmpd, port = start_snmpd(work)
         try:
-            ours, ours1, exporter, pysnmp_ = [], [], [], []
+            ours, ours1, exporter, pysnmp_, ours_v3 = [], [], [], [], []
             n_vb = samples = 0
             for r in range(args.rounds):
                 cpu, n_vb = bench_ours(port, args.polls)
@@ -274,17 +285,19 @@ def main() -> None:
                 cpu, samples = bench_exporter(port, args.polls, work)
                 exporter.append(cpu)
                 pysnmp_.append(bench_pysnmp(port, args.pysnmp_polls))
+                ours_v3.append(bench_ours(port, args.pysnmp_polls, v3=True)[0])
                 print(f"round {r + 1}: ours {ours[-1] * 1e3:.3f} ms (merged GETs {ours1[-1] * 1e3:.3f} ms), exporter {exporter[-1] * 1e3:.3f} ms, "
-                      f"pysnmp {pysnmp_[-1] * 1e3:.3f} ms per node poll", flush=True)
+                      f"pysnmp {pysnmp_[-1] * 1e3:.3f} ms, ours v3 {ours_v3[-1] * 1e3:.3f} ms per node poll", flush=True)
         finally:
             snmpd.terminate()
             snmpd.wait(5)
-        m_ours, m_ours1, m_exp, m_py = (statistics.median(x) for x in (ours, ours1, exporter, pysnmp_))
+        m_ours, m_ours1, m_exp, m_py, m_v3 = (statistics.median(x) for x in (ours, ours1, exporter, pysnmp_, ours_v3))
         print(f"\nper node poll ({n_vb} varbinds; exporter renders {samples} samples), median of {args.rounds} rounds:")
-        print(f"  cloudctl v2c, 2 GET + 3 walks   {m_ours * 1e3:8.3f} ms CPU   ratio to exporter {m_ours / m_exp:5.2f}x")
-        print(f"  cloudctl v2c, 1 GET + 3 walks   {m_ours1 * 1e3:8.3f} ms CPU   ratio to exporter {m_ours1 / m_exp:5.2f}x")
-        print(f"  snmp_exporter 0.21              {m_exp * 1e3:8.3f} ms CPU   1.00x")
-        print(f"  pysnmp 7.1 hlapi (no MIBs)      {m_py * 1e3:8.3f} ms CPU   ratio to exporter {m_py / m_exp:5.2f}x")
+        print(f"  cloudctl v2c, 2 GET + 3 walks        {m_ours * 1e3:8.3f} ms CPU   ratio to exporter {m_ours / m_exp:5.2f}x")
+        print(f"  cloudctl v2c, 1 GET + 3 walks        {m_ours1 * 1e3:8.3f} ms CPU   ratio to exporter {m_ours1 / m_exp:5.2f}x")
+        print(f"  snmp_exporter 0.21                   {m_exp * 1e3:8.3f} ms CPU   1.00x")
+        print(f"  pysnmp 7.1 hlapi (no MIBs)           {m_py * 1e3:8.3f} ms CPU   ratio to exporter {m_py / m_exp:5.2f}x")
+        print(f"  cloudctl v3 (pysnmp, SHA-256/AES128) {m_v3 * 1e3:8.3f} ms CPU   ratio to exporter {m_v3 / m_exp:5.2f}x  (v2c exporter anchor)")
         for conc in args.sweep_concurrency if args.sweep_nodes else []:
             s = sweep(args.sweep_nodes, args.sweep_down, work / f"sweep-{conc}", conc)
             print(f"\nsweep of {s['nodes']} simulated nodes ({args.sweep_down:.0%} down), concurrency {conc}: "
