@@ -125,8 +125,10 @@ class Agent:
         return self._nodes.render_text().encode() + generate_latest(self._summary)
 
     # -- polling ---------------------------------------------------------------------------------
-    async def _poll(self, nid: str) -> NodeResult:
+    async def _poll(self, nid: str) -> NodeResult | None:
         plan = self.plan
+        if nid not in plan.targets:  # removed by a reload while it waited for its turn
+            return None
         r = await poll_node(self.client, nid, plan.targets[nid], plan.uplink_hints[nid], self.results.get(nid), plan.loaded.static_interval)
         if r.error_kind:
             self.counters.errors[r.error_kind] += 1
@@ -158,6 +160,8 @@ class Agent:
         if info is None:
             return None
         r = await self._poll(nid)
+        if r is None:
+            return None
         reg = CollectorRegistry(auto_describe=False)
         reg.register(NodeCollector(lambda: [(info, r)]))
         return generate_latest(reg)

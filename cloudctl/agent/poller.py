@@ -120,6 +120,8 @@ async def poll_node(
         r = _failed(prev, "secret", str(exc))
     except asyncio.TimeoutError:
         r = _failed(prev, "deadline", "the poll took longer than its deadline")
+    except OSError as exc:  # e.g. no route to the node's address: the kernel refuses the datagram
+        r = _failed(prev, "network", f"cannot send to {target.host}:{target.port}: {exc.strerror or exc}")
     r.node_id = node_id
     r.duration = time.monotonic() - start
     if r.error_kind:

@@ -125,9 +125,14 @@ class Service:
         while not self.stopped.is_set():
             self._wake.clear()  # before the sweep: a reload during it must start the next one at once
             start = time.monotonic()
-            duration = await self.agent.sweep()
-            states = self.agent.node_states()
-            log.info(t("agent.sweep_done", n=self.agent.counters.sweeps, up=states["up"], down=states["down"], seconds=f"{duration:.2f}"))
+            try:
+                duration = await self.agent.sweep()
+            except Exception:  # noqa: BLE001 - the daemon's loop boundary: a bug must not stop monitoring
+                self.agent.counters.errors["internal"] += 1
+                log.exception(t("agent.sweep_failed"))
+            else:
+                states = self.agent.node_states()
+                log.info(t("agent.sweep_done", n=self.agent.counters.sweeps, up=states["up"], down=states["down"], seconds=f"{duration:.2f}"))
             delay = max(0.0, self.agent.plan.loaded.config.interval - (time.monotonic() - start))
             try:
                 await asyncio.wait_for(self._wake.wait(), delay)

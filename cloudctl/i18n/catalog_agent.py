@@ -10,6 +10,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "第 {n} 轮轮询完成: {up} 个在线, {down} 个离线, 用时 {seconds} 秒",
         "en": "sweep {n} done: {up} up, {down} down in {seconds}s",
     },
+    "agent.sweep_failed": {
+        "zh": "本轮轮询因内部错误中止, 下一轮照常进行 (请报告此问题)",
+        "en": "sweep aborted by an internal error; the next one runs as scheduled (please report this)",
+    },
     "agent.reloaded": {
         "zh": "已重新加载: {nodes} 个节点 (保留 {kept} 个结果, 丢弃 {dropped} 个)",
         "en": "reloaded: {nodes} nodes ({kept} results kept, {dropped} dropped)",

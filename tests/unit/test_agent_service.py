@@ -191,3 +191,26 @@ def test_fast_metrics_text_equals_prometheus_client_output(setup):
     assert samples(fast) == samples(reference)
     infos = [s for s in samples(fast) if s[2] == "egov_node_info" and ("node", "lishi-core-01") in s[3]]
     assert dict(infos[0][3])["sysdescr"] == 'VRP "8.180" line two \\ backslash'  # whitespace runs folded to one space
+
+
+def test_reload_during_a_sweep_drops_nodes_still_waiting_without_failing(setup):
+    inv = setup.parent / "inventory"
+    setup.write_text(setup.read_text() + "concurrency: 1\n")
+
+    class Slow(DictClient):
+        async def get(self, target: Target, oids: list[str]):
+            await asyncio.sleep(0.02)
+            return await super().get(target, oids)
+
+    async def scenario():
+        agent = Agent(load_plan(setup), Slow(fleet_tables(), UNREACHABLE))
+        sweep = asyncio.create_task(agent.sweep())
+        await asyncio.sleep(0.05)  # one node at a time: most are still waiting for the semaphore
+        write_inventory(inv, {k: v for k, v in NODES.items() if k.startswith("lishi-core")})
+        agent.reload(load_plan(setup))
+        await sweep
+        return agent
+
+    agent = asyncio.run(scenario())
+    assert set(agent.results) <= {"lishi-core-01", "lishi-core-02"}
+    assert agent.counters.sweeps == 1
