@@ -126,21 +126,23 @@ class Children:
                 raise ChildFailed(child, f"was not ready after {timeout:.0f} s")
             time.sleep(0.05)
 
-    def wait_http(self, child: Child, url: str, timeout: float, ok: Callable[[httpx.Response], bool] | None = None) -> httpx.Response:
-        """Poll ``url`` until it answers 200 (and ``ok(response)``), while the child is alive."""
+    def wait_http(self, child: Child, url: str | Callable[[], str], timeout: float, ok: Callable[[httpx.Response], bool] | None = None) -> httpx.Response:
+        """Poll ``url`` (or ``url()``, re-evaluated each time) until it answers 200 and ``ok(response)``,
+        while the child is alive."""
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2.0) as client:
             while True:
+                target = url() if callable(url) else url
                 try:
-                    resp = client.get(url)
+                    resp = client.get(target)
                     if resp.status_code == 200 and (ok is None or ok(resp)):
                         return resp
                 except httpx.HTTPError:
                     pass
                 if not child.alive():
-                    raise ChildFailed(child, f"exited with code {child.proc.returncode} before {url} answered")
+                    raise ChildFailed(child, f"exited with code {child.proc.returncode} before {target} answered")
                 if time.monotonic() > deadline:
-                    raise ChildFailed(child, f"did not answer {url} within {timeout:.0f} s")
+                    raise ChildFailed(child, f"did not answer {target} within {timeout:.0f} s")
                 time.sleep(0.1)
 
     def stop_all(self) -> None:

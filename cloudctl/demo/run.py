@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from cloudctl.demo import configs
 from cloudctl.demo.procs import ChildFailed, Children, free_port
@@ -76,7 +77,7 @@ class _Run:
         self.store: Any = None
         self.observations: Observations | None = None
         self.agent_url = self.prometheus_url = ""
-        self.agent_t0 = 0.0
+        self.agent_t0 = self.agent_ready_at = 0.0
         self.clouds_child = self.fleet_child = self.agent_child = self.prometheus_child = None
 
     def step(self, name: str, fn: Callable[[], Step | None]) -> Step:
@@ -167,6 +168,7 @@ class _Run:
 
     def agent(self) -> Step:
         self.children.wait_http(self.agent_child, self.agent_url + "/-/ready", self.o.ready_timeout)
+        self.agent_ready_at = time.time()
         sweep = time.monotonic() - self.agent_t0
         self.observations = load_metrics(self.agent_url + "/metrics")
         up = sum(1 for n in self.observations.nodes.values() if n.up)
@@ -193,17 +195,22 @@ class _Run:
     def prometheus(self) -> Step:
         if not self.o.prometheus:
             return Step("prometheus", "skipped", reason="report.demo.skip.prometheus")
-        url, since = self.prometheus_url, dt.datetime.now(dt.timezone.utc)
-        nodes = len(self.inv.nodes)
+        url, nodes = self.prometheus_url, len(self.inv.nodes)
 
-        def scraped_after_sweep(resp) -> bool:  # noqa: ANN001 - every node, in 2 scrapes: the trend has points
+        # Only scrapes after the agent's first sweep count (earlier ones hold a sweep in progress):
+        # wait until every node has three samples since then, so the trend has points to draw.
+        def since_ready() -> str:
+            window = max(1, int(time.time() - self.agent_ready_at))
+            return f"{url}/api/v1/query?query=" + quote(f"count(count_over_time(egov_node_up[{window}s]) >= 3)")
+
+        def every_node(resp) -> bool:  # noqa: ANN001
             result = resp.json()["data"]["result"]
-            return bool(result) and float(result[0]["value"][1]) >= 2 * nodes
+            return bool(result) and float(result[0]["value"][1]) >= nodes
 
-        query = f"{url}/api/v1/query?query=sum(count_over_time(egov_node_up[1m]))"
-        self.children.wait_http(self.prometheus_child, query, self.o.ready_timeout, ok=scraped_after_sweep)
+        self.children.wait_http(self.prometheus_child, since_ready, self.o.ready_timeout, ok=every_node)
         self.result.urls["prometheus"] = url
-        window = dt.datetime.now(dt.timezone.utc) - since + dt.timedelta(seconds=30)
+        # from one scrape interval after the sweep: a range query looks back to the latest sample
+        window = dt.timedelta(seconds=time.time() - self.agent_ready_at - 1.2)
         self.observations = query_prometheus(url, trend_window=window)
         return Step("prometheus", "ok", facts={"series": len(self.observations.nodes)})
 

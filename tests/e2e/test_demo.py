@@ -93,6 +93,8 @@ def test_demo_runs_the_whole_job_on_the_shipped_inventory_and_leaves_no_process(
     seen, total = doc["sources"]["nodes_observed"].split("/")
     assert seen == total  # Prometheus has every node of the shipped inventory
     assert {c["provider"] for c in doc["clouds"]} == {"tianhe", "huawei", "xinchuang"}
+    assert len(doc["trends"]["village_access"]) >= 2  # Prometheus range query: the trend chart has a line
+    assert 'data-chart="trend"' in page
     assert doc["problems"]["violations_by_severity"] is not None
     assert _processes_mentioning(str(out)) == []
     assert not (out / ".demo.pid").exists()
@@ -187,3 +189,28 @@ def test_children_stop_even_when_the_demo_is_killed(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert _processes_mentioning(str(out)) == []
+
+
+def test_children_that_ignore_sigterm_are_killed_with_their_whole_process_group(tmp_path):
+    from cloudctl.demo.procs import Children
+
+    marker = f"demo-grandchild-{os.getpid()}-{time.monotonic_ns()}"
+    script = (
+        "import signal, subprocess, sys, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        f"subprocess.Popen([sys.executable, '-c', 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)', '{marker}'])\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    children = Children(tmp_path / "logs", grace=0.5)
+    child = children.start("stubborn", [sys.executable, "-c", script])
+    children.wait_for_line(child, r"ready", 20)
+    assert _processes_mentioning(marker)
+    t0 = time.monotonic()
+    children.stop_all()
+    assert time.monotonic() - t0 < 5
+    assert child.proc.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 5  # the grandchild is killed with the group (reaped by init)
+    while _processes_mentioning(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_mentioning(marker) == []
