@@ -214,3 +214,19 @@ def test_children_that_ignore_sigterm_are_killed_with_their_whole_process_group(
     while _processes_mentioning(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _processes_mentioning(marker) == []
+
+
+def test_without_prometheus_the_report_reads_the_agent_directly(tmp_path):
+    out = tmp_path / "demo-no-prometheus"
+    bin_dir = tmp_path / "bin"  # a PATH without prometheus (the demo starts everything else via python)
+    bin_dir.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "cloudctl", "demo", "--out", str(out), "--lang", "en", "-i", str(FIXTURE_INVENTORY)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, env={**os.environ, "PATH": str(bin_dir), "CLOUDCTL_LANG": "en"},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "prometheus is not installed; the report reads the agent's /metrics" in proc.stderr
+    doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert doc["sources"]["metrics"].startswith("http://127.0.0.1:") and doc["sources"]["metrics"].endswith("/metrics")
+    assert doc["indicators"][0]["source"] == "metrics"
+    assert _processes_mentioning(str(out)) == []
