@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -84,9 +85,26 @@ def select(loaded: LoadedConfig, names: list[str] | None) -> dict[str, ProviderB
     return {n: providers[n] for n in (names or providers)}
 
 
+class _StoreThread:
+    """Every store write runs on one worker thread, in order.
+
+    Row encoding and SQLite inserts then overlap with fetching the next pages (SQLite releases
+    the GIL while it works); one thread keeps the connection's transactions in sequence.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cloudctl-store")
+
+    async def __call__(self, fn, *args):  # noqa: ANN001, ANN002, ANN204
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
 async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient, snap, redact: _Redactor,
-                         result: SyncResult, progress: Progress | None, driver_opts: dict) -> None:
-    writer = snap.provider(name)
+                         result: SyncResult, progress: Progress | None, driver_opts: dict, io: _StoreThread) -> None:
+    writer = await io(snap.provider, name)
     kinds: list[KindResult] = []
     driver: Driver = driver_class(cfg.driver)(name, cfg, client, reveal=redact, **driver_opts)  # type: ignore[attr-defined]
     error = ""
@@ -97,7 +115,7 @@ async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient
         start = time.monotonic()
         try:
             async for page in driver.pages(kind):
-                n = writer.add(page)
+                n = await io(writer.add, page)
                 kr.count += n
                 if progress:
                     progress(name, kind, n)
@@ -123,10 +141,10 @@ async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient
     errors = [f"{k.kind}: {k.error}" for k in kinds if k.error]
     if error or errors:
         error = error or "; ".join(errors)
-        writer.fail(error)
+        await io(writer.fail, error)
         result.failed[name] = error
     else:
-        writer.commit()
+        await io(writer.commit)
     result.kinds.extend(sorted(kinds, key=lambda k: driver.kinds.index(k.kind)))
     if error and not kinds:
         result.kinds.append(KindResult(name, "*", error=error))
@@ -146,12 +164,16 @@ async def run_sync(loaded: LoadedConfig, store: Store, names: list[str] | None =
     """Sync the selected providers into one new snapshot of ``store``."""
     chosen = select(loaded, names)
     redact = _Redactor(loaded)
-    snap = store.begin_snapshot()
-    result = SyncResult(snapshot=None)  # type: ignore[arg-type]
-    await asyncio.gather(*(
-        _sync_provider(n, cfg, client_factory(n, cfg), snap, redact, result, progress, driver_opts or {}) for n, cfg in chosen.items()
-    ))
-    result.snapshot = snap.finish()
+    io = _StoreThread()
+    try:
+        snap = await io(store.begin_snapshot)
+        result = SyncResult(snapshot=None)  # type: ignore[arg-type]
+        await asyncio.gather(*(
+            _sync_provider(n, cfg, client_factory(n, cfg), snap, redact, result, progress, driver_opts or {}, io) for n, cfg in chosen.items()
+        ))
+        result.snapshot = await io(snap.finish)
+    finally:
+        io.close()
     result.kinds.sort(key=lambda k: k.provider)  # stable: each provider's kinds stay in driver order
     return result
 

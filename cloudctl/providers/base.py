@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import heapq
+import itertools
 import json
 import logging
 import random
@@ -31,6 +33,7 @@ RETRY_STATUS = frozenset({429, 502, 503, 504})
 REQUEST_ID_HEADERS = ("x-openstack-request-id", "x-compute-request-id", "x-request-id", "x-zstack-request-id")
 
 Page = list[Resource]
+FANOUT = 1  # request priority of per-item detail calls (quotas, host inventories): after page chains
 
 
 def parse_error_body(resp: httpx.Response) -> tuple[str, str]:
@@ -140,6 +143,41 @@ def _java_medium(text: str) -> str | None:
     return f"{year:04d}-{_MONTHS[parts[0]]:02d}-{day:02d}T{h:02d}:{m:02d}:{sec:02d}Z"
 
 
+class Slots:
+    """A semaphore whose waiters are served by priority (lower first), then in arrival order.
+
+    Listing chains (page after page, each waiting for the previous) are the critical path of a
+    sync; per-item fan-out requests (quotas per project, inventories per host) go second, so
+    hundreds of them queued at once cannot stall the long chains behind them.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: list[tuple[int, int, asyncio.Future]] = []
+        self._seq = itertools.count()
+
+    async def acquire(self, priority: int = 0) -> None:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        fut = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._seq), fut))
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self.release()  # the slot was handed over just as we were cancelled
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _, _, fut = heapq.heappop(self._waiters)
+            if not fut.done():
+                fut.set_result(None)
+                return
+        self._free += 1
+
+
 class MarkerGuard:
     """Remembers the markers (or page signatures) seen; a repeat raises :class:`PaginationError`."""
 
@@ -187,7 +225,7 @@ class Driver:
         self.retry_budget = retry_budget
         self.requests = 0
         self.retries = 0
-        self._slots = asyncio.Semaphore(cfg.concurrency)  # bounded concurrency per provider
+        self._slots = Slots(cfg.concurrency)  # bounded concurrency per provider, chains first
 
     def secret(self, s: Secret) -> str:
         return self._reveal(s)
@@ -250,6 +288,7 @@ class Driver:
         what: str = "",
         auth: bool = True,
         ok: tuple[int, ...] = (),
+        priority: int = 0,
     ) -> httpx.Response:
         """One API call with bounded retries (429/502/503/504, connection errors, cut bodies)."""
         what = what or f"{method} {httpx.URL(str(url)).path}"
@@ -268,9 +307,12 @@ class Driver:
             resp: httpx.Response | None = None
             problem: str
             try:
-                async with self._slots:
+                await self._slots.acquire(priority)
+                try:
                     resp = await self.client.request(method, full, headers=hdrs, content=body or None, timeout=self.cfg.timeout)
                     await resp.aread()
+                finally:
+                    self._slots.release()
                 rid = next((resp.headers[h] for h in REQUEST_ID_HEADERS if h in resp.headers), "-")
                 log.debug("%s %s %s -> %s request-id=%s", self.name, method, full.path, resp.status_code, rid)
                 if resp.status_code < 400 or resp.status_code in ok:
@@ -306,8 +348,9 @@ class Driver:
             log.debug("%s %s %s: %s, retry %d in %.2fs", self.name, method, full.path, problem, attempt, delay)
             await asyncio.sleep(delay)
 
-    async def get_json(self, url: str | httpx.URL, params: dict[str, Any] | None = None, what: str = "", headers: dict[str, str] | None = None) -> Any:
-        return json_of(await self.request("GET", url, params=params, what=what, headers=headers))
+    async def get_json(self, url: str | httpx.URL, params: dict[str, Any] | None = None, what: str = "",
+                       headers: dict[str, str] | None = None, priority: int = 0) -> Any:
+        return json_of(await self.request("GET", url, params=params, what=what, headers=headers, priority=priority))
 
 
 async def merge(sources: list[AsyncIterator[Page]], width: int = 8) -> AsyncIterator[Page]:

@@ -25,7 +25,7 @@ from cloudctl.config import HuaweiProvider
 from cloudctl.errors import AuthError, PaginationError
 from cloudctl.model import Resource
 from cloudctl.providers import huawei_signer
-from cloudctl.providers.base import Driver, MarkerGuard, Page, json_of, merge, parse_error_body, parse_time
+from cloudctl.providers.base import FANOUT, Driver, MarkerGuard, Page, json_of, merge, parse_error_body, parse_time
 
 SERVER_STATES = {
     "ACTIVE": "active", "BUILD": "building", "REBUILD": "building", "REBOOT": "active", "HARD_REBOOT": "active",
@@ -259,7 +259,7 @@ class HuaweiDriver(Driver):
                                    "bandwidth_mbit": e.get("bandwidth_size"), "enterprise_project_id": e.get("enterprise_project_id")}) for e in items]
 
     async def _quota(self, pid: str) -> AsyncIterator[Page]:
-        lim = (await self._get(pid, self.url("ecs", f"/v1/{pid}/cloudservers/limits"), what="ECS limits"))["absolute"]
+        lim = (await self.get_json(self.url("ecs", f"/v1/{pid}/cloudservers/limits"), what="ECS limits", headers={"X-Project-Id": pid}, priority=FANOUT))["absolute"]
         extra: dict[str, Any] = {
             "project_id": pid,
             "vcpus_limit": lim.get("maxTotalCores"), "vcpus_used": lim.get("totalCoresUsed"),
@@ -267,7 +267,7 @@ class HuaweiDriver(Driver):
             "instances_limit": lim.get("maxTotalInstances"), "instances_used": lim.get("totalInstancesUsed"),
         }
         resp = await self.request("GET", self.url("evs", f"/v2/{pid}/os-quota-sets/{pid}"), params={"usage": "True"},
-                                  headers={"X-Project-Id": pid}, ok=(404,), what="EVS quota")
+                                  headers={"X-Project-Id": pid}, ok=(404,), what="EVS quota", priority=FANOUT)
         if resp.status_code < 400:
             gb = json_of(resp).get("quota_set", {}).get("gigabytes", {})
             extra.update({"disk_gb_limit": gb.get("limit"), "disk_gb_used": gb.get("in_use")})

@@ -21,7 +21,7 @@ from typing import Any
 from cloudctl.config import OpenStackProvider
 from cloudctl.errors import AuthError, ProviderError
 from cloudctl.model import Resource
-from cloudctl.providers.base import Driver, MarkerGuard, Page, json_of, marker_of, next_link, parse_time
+from cloudctl.providers.base import FANOUT, Driver, MarkerGuard, Page, json_of, marker_of, next_link, parse_time
 
 NOVA_MICROVERSION = "2.79"
 PLACEMENT_MICROVERSION = "placement 1.10"
@@ -266,11 +266,11 @@ class OpenStackDriver(Driver):
             yield list(await asyncio.gather(*(one(p) for p in pids[start : start + self.cfg.page_size])))
 
     async def _quota(self, pid: str) -> Resource:
-        nova = (await self.get_json(self.endpoint("compute") + f"/os-quota-sets/{pid}/detail", what="compute quota"))["quota_set"]
-        cinder = (await self.get_json(self.endpoint("volumev3") + f"/os-quota-sets/{pid}", {"usage": "True"}, "volume quota"))["quota_set"]
+        nova = (await self.get_json(self.endpoint("compute") + f"/os-quota-sets/{pid}/detail", what="compute quota", priority=FANOUT))["quota_set"]
+        cinder = (await self.get_json(self.endpoint("volumev3") + f"/os-quota-sets/{pid}", {"usage": "True"}, "volume quota", priority=FANOUT))["quota_set"]
         net = self.endpoint("network")
         net += "/v2.0" if not net.endswith("/v2.0") else ""
-        neutron = (await self.get_json(f"{net}/quotas/{pid}/details", what="network quota"))["quota"]
+        neutron = (await self.get_json(f"{net}/quotas/{pid}/details", what="network quota", priority=FANOUT))["quota"]
         extra: dict[str, Any] = {"project_id": pid}
         for prefix, data, used in (("compute", nova, "in_use"), ("volume", cinder, "in_use"), ("network", neutron, "used")):
             for key, val in data.items():
@@ -293,8 +293,8 @@ class OpenStackDriver(Driver):
 
         async def one(rp: dict) -> Resource:
             async with sem:
-                inv = json_of(await self.request("GET", f"{base}/resource_providers/{rp['uuid']}/inventories", headers=hdr, what="inventories"))
-                use = json_of(await self.request("GET", f"{base}/resource_providers/{rp['uuid']}/usages", headers=hdr, what="usages"))
+                inv = json_of(await self.request("GET", f"{base}/resource_providers/{rp['uuid']}/inventories", headers=hdr, what="inventories", priority=FANOUT))
+                use = json_of(await self.request("GET", f"{base}/resource_providers/{rp['uuid']}/usages", headers=hdr, what="usages", priority=FANOUT))
             return self._to_capacity(rp, inv.get("inventories", {}), use.get("usages", {}))
 
         for start in range(0, len(rps), 100):

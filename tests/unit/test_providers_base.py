@@ -209,3 +209,28 @@ def test_retries_are_bounded_in_total_time():
     with pytest.raises(ProviderError) as exc:
         asyncio.run(go())
     assert time.monotonic() - start < 2 and exc.value.http_status == 429
+
+
+def test_slots_serve_page_chains_before_fan_out_and_survive_cancellation():
+    from cloudctl.providers.base import Slots
+
+    async def go():
+        slots = Slots(1)
+        order = []
+        await slots.acquire()
+
+        async def want(name, prio):
+            await slots.acquire(prio)
+            order.append(name)
+            slots.release()
+
+        tasks = [asyncio.create_task(want(n, p)) for n, p in (("quota-1", 1), ("quota-2", 1), ("page", 0))]
+        doomed = asyncio.create_task(want("cancelled", 0))
+        await asyncio.sleep(0)
+        doomed.cancel()
+        slots.release()
+        await asyncio.gather(*tasks)
+        await slots.acquire()  # the slot count is intact: one free slot again
+        return order
+
+    assert asyncio.run(go()) == ["page", "quota-1", "quota-2"]
