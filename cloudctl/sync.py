@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from cloudctl.config import LoadedConfig, ProviderBase
-from cloudctl.errors import CloudctlError, ProviderError, UsageError
+from cloudctl.errors import CloudctlError, ConfigError, Location, Problem, ProviderError, SecretError, UsageError
 from cloudctl.providers.base import Driver
 from cloudctl.providers.registry import driver_class
 from cloudctl.secrets import Secret
@@ -150,6 +150,22 @@ async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient
         result.kinds.append(KindResult(name, "*", error=error))
 
 
+def _check_secrets(loaded: LoadedConfig, chosen: dict[str, ProviderBase], redact: _Redactor) -> None:
+    """Resolve every credential first: a missing env var is bad input (exit 2), not a cloud failure."""
+    problems = []
+    for name, cfg in chosen.items():
+        for fname in type(cfg).model_fields:
+            value = getattr(cfg, fname)
+            if isinstance(value, Secret):
+                try:
+                    redact(value)
+                except SecretError as exc:
+                    where = Location(str(loaded.source) if loaded.source else "<config>")
+                    problems.append(Problem(where, str(exc), exc.hint, f"providers.{name}.{fname}"))
+    if problems:
+        raise ConfigError(problems)
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, CloudctlError):
         return str(exc)
@@ -164,6 +180,7 @@ async def run_sync(loaded: LoadedConfig, store: Store, names: list[str] | None =
     """Sync the selected providers into one new snapshot of ``store``."""
     chosen = select(loaded, names)
     redact = _Redactor(loaded)
+    _check_secrets(loaded, chosen, redact)
     io = _StoreThread()
     try:
         snap = await io(store.begin_snapshot)

@@ -153,3 +153,16 @@ def test_ls_json_fast_path_equals_the_generic_listing(tmp_path, dataset, cli):
         _, fast, _ = cli("ls", kind, "--store", db, "-o", "json")
         _, generic, _ = cli("ls", kind, "--store", db, "-o", "json", "--columns", "all")
         assert json.loads(fast) == json.loads(generic) and json.loads(fast)
+
+
+def test_a_missing_credential_is_bad_input_before_any_request(tmp_path, monkeypatch):
+    monkeypatch.delenv("TIANHE_PW_UNSET", raising=False)
+    store = Store.open(tmp_path / "s.db", create=True)
+    from cloudctl.errors import ConfigError
+
+    cfg = OpenStackProvider(driver="openstack", auth_url="http://tianhe.sim/identity/v3", username="admin",
+                            password=Secret("env:TIANHE_PW_UNSET"), project="admin")
+    with pytest.raises(ConfigError, match="TIANHE_PW_UNSET") as exc:
+        do_sync(store, {}, {"tianhe": cfg})
+    assert "providers.tianhe.password" in str(exc.value)
+    assert store.snapshots() == []
