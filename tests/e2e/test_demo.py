@@ -132,9 +132,12 @@ def test_keep_running_serves_until_sigterm_and_two_demos_run_side_by_side(tmp_pa
         # the report is for Lüliang's managers: Chinese unless --lang en
         assert "<h1>Lüliang Digital Government Indicator Report</h1>" in (outs[0] / "report.html").read_text(encoding="utf-8")
         assert "<h1>吕梁市数字政府建设指标报告</h1>" in (outs[1] / "report.html").read_text(encoding="utf-8")
-        for url in agents:  # both agents answer, on their own ports
+        for url, out in zip(agents, outs):  # both agents answer, on their own ports ...
             body = httpx.get(url, timeout=10).text
-            assert 'egov_coverage_ratio{county="all",level="village"}' in body
+            agent_ratio = float(re.search(r'^egov_coverage_ratio\{county="all",level="village"\} (\S+)$', body, re.M).group(1))
+            doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
+            village = next(i for i in doc["indicators"] if i["id"] == "village_access")
+            assert village["value"] == pytest.approx(agent_ratio, abs=1e-6)  # ... and the report agrees with the agent
         for proc, _, _ in procs:
             proc.send_signal(signal.SIGTERM)
         codes = [proc.wait(timeout=30) for proc, _, _ in procs]
