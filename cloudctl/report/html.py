@@ -62,14 +62,19 @@ footer { margin-top:24px; border-top:1px solid var(--line); padding-top:8px; col
 footer dl { display:grid; grid-template-columns:max-content 1fr; gap:2px 12px; margin:4px 0; }
 footer dt { font-weight:bold; } footer dd { margin:0; word-break:break-all; }
 @page { size:A4; margin:12mm; }
+@media screen and (max-width:760px) { .cards, .charts, .problems { grid-template-columns:1fr; } }
 @media print {
-  body { background:#fff; font-size:12px; }
+  body { background:#fff; font-size:11px; }
   .page { max-width:none; padding:0; }
-  .cards { grid-template-columns:repeat(3, 1fr); }
+  h1 { font-size:22px; } h2 { font-size:15px; margin:14px 0 8px; }
+  .cards { grid-template-columns:repeat(3, 1fr); gap:8px; }
+  .card-value { font-size:24px; }
+  .charts { grid-template-columns:1fr 1fr; gap:8px; }
+  .problems { grid-template-columns:repeat(3, 1fr); gap:8px; }
+  th, td { padding:3px 5px; }
   section { break-inside:auto; }
   h2 { break-after:avoid; }
 }
-@media (max-width:760px) { .cards, .charts, .problems { grid-template-columns:1fr; } }
 """
 
 

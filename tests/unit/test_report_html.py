@@ -65,7 +65,12 @@ def test_page_is_self_contained(cli, tmp_path):
 
 def test_page_is_printable(cli, tmp_path):
     text, _ = _write(cli, tmp_path)
-    assert "@media print" in text and "@page" in text
+    assert "@page { size:A4" in text
+    # on A4 (about 700 CSS px wide) the page keeps 3 cards and 2 charts a row: the one-column
+    # layout for narrow screens must not apply to print
+    print_css = text[text.index("@media print {"):]
+    assert ".cards { grid-template-columns:repeat(3, 1fr)" in print_css and ".charts { grid-template-columns:1fr 1fr" in print_css
+    assert "@media screen and (max-width:760px)" in text and "@media (max-width" not in text
 
 
 def test_chinese_by_default_under_a_zh_locale_and_english_on_request(cli, tmp_path, monkeypatch):
