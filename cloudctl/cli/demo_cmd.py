@@ -136,7 +136,7 @@ def _keep_running(result: "DemoResult", children, lang: str) -> int:  # noqa: AN
     for name, url in result.urls.items():
         console.print(f"  {name:<11} {url}", markup=False, soft_wrap=True)
     for child in children.children:
-        console.print(f"  {child.name:<11} pid {child.pid}  log {child.log}", markup=False, soft_wrap=True)
+        console.print("  " + t("report.demo.process", lang, name=f"{child.name:<11}", pid=child.pid, log=child.log), markup=False, soft_wrap=True)
     console.print(t("report.demo.explore", lang), markup=False)
     for cmd in _explore_commands(result):
         console.print("  " + " ".join(shlex.quote(a) for a in cmd), markup=False, soft_wrap=True)

@@ -169,6 +169,7 @@ def _print(rep: "Report", lang: str) -> None:
     else:
         console.print("    " + ", ".join(f"{t('report.severity.' + s, lang)} {n}" for s, n in p.violations_by_severity.items()))
         for v in p.violations:
-            console.print(f"    [{v.severity}] {v.policy_id} {v.record_id}: {v.title_zh if lang == 'zh' else v.title_en} ({v.location})", markup=False)
+            severity = t(f"report.severity.{v.severity}", lang)
+            console.print(f"    [{severity}] {v.policy_id} {v.record_id}: {v.title_zh if lang == 'zh' else v.title_en} ({v.location})", markup=False)
     for n in rep.notes:
         console.print(f"[dim]{t(n, lang)}[/dim]")

@@ -162,6 +162,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "village access {village}, IPv6 {ipv6}, gigabit backbone {backbone}, on cloud {cloud}, 信创 {xinchuang}",
     },
     "report.demo.running": {"zh": "以下服务保持运行, 按 Ctrl-C 全部停止:", "en": "Still running (Ctrl-C stops them all):"},
+    "report.demo.process": {"zh": "{name} 进程 {pid}  日志 {log}", "en": "{name} pid {pid}  log {log}"},
     "report.demo.explore": {"zh": "可以在另一个终端试试:", "en": "Try, in another terminal:"},
     "report.demo.stopped": {"zh": "演示进程已全部停止", "en": "all demo processes stopped"},
     "report.demo.child_died": {"zh": "{name} 已退出 (代码 {code}), 演示结束", "en": "{name} exited (code {code}); the demo ends"},
