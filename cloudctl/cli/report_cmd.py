@@ -135,7 +135,7 @@ def _print(rep: "Report", lang: str) -> None:
         counties.add_column(t(f"report.county.{key}", lang), justify="left" if key == "name" else "right")
     for c in rep.counties:
         counties.add_row(
-            c.name,
+            text.county(c, lang),
             f"{c.villages_connected}/{c.villages} ({text.pct(c.coverage, 0)})",
             "—" if c.nodes_up is None else f"{c.nodes_up}/{c.nodes}",
             "—" if c.ipv6_nodes is None else f"{c.ipv6_nodes}/{c.ipv6_known} ({text.pct(c.ipv6_ratio, 0)})",

@@ -109,7 +109,7 @@ def _card(ind: Indicator, report: Report, lang: str) -> str:
 def _charts(report: Report, lang: str) -> str:
     figs = []
     title = t("report.chart.coverage", lang)
-    rows = [(c.name, c.coverage) for c in report.counties]
+    rows = [(text.county(c, lang, short=True), c.coverage) for c in report.counties]
     figs.append((title, svg.bars("coverage", title, rows, target=1.0, target_label=t("report.chart.target", lang) + " 100%")))
     title = t("report.chart.progress", lang)
     items = [svg.Progress(text.title(i, lang), i.value, i.target) for i in report.indicators]
@@ -139,7 +139,7 @@ def _counties(report: Report, lang: str) -> str:
     for c in report.counties:
         uplink_cls = "" if c.gigabit is None else ("good" if c.gigabit else "bad")
         body.append(
-            f'<tr data-county="{_e(c.county)}"><td>{_e(c.name)}</td>'
+            f'<tr data-county="{_e(c.county)}"><td>{_e(text.county(c, lang))}</td>'
             + _ratio_cell(c.villages_connected, c.villages, c.coverage)
             + ("<td>—</td>" if c.nodes_up is None else f"<td>{c.nodes_up}/{c.nodes}</td>")
             + _ratio_cell(c.ipv6_nodes, c.ipv6_known or 0, c.ipv6_ratio)

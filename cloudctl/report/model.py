@@ -54,6 +54,7 @@ class CountyRow:
 
     county: str
     name: str
+    pinyin: str | None  # for English readers, when the inventory has it
     villages: int
     villages_connected: int
     coverage: float | None

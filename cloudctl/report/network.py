@@ -122,6 +122,7 @@ class Network:
                 CountyRow(
                     county=c.id,
                     name=c.name,
+                    pinyin=c.pinyin,
                     villages=len(vs),
                     villages_connected=connected,
                     coverage=connected / len(vs) if vs else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cloudctl.i18n import MESSAGES, t
-from cloudctl.report.model import Indicator
+from cloudctl.report.model import CountyRow, Indicator
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -83,3 +83,10 @@ def mbps(value: int | None) -> str:
     if value is None:
         return "—"
     return f"{value // 1000} Gbit/s" if value >= 1000 and value % 1000 == 0 else f"{value} Mbit/s"
+
+
+def county(row: "CountyRow", lang: str, *, short: bool = False) -> str:
+    """离石区 in Chinese; "Lishi Qu 离石区" in English (just "Lishi Qu" where space is short)."""
+    if lang == "zh" or not row.pinyin:
+        return row.name
+    return row.pinyin if short else f"{row.pinyin} {row.name}"

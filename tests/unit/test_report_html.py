@@ -85,6 +85,7 @@ def test_chinese_by_default_under_a_zh_locale_and_english_on_request(cli, tmp_pa
     assert page.lang == "en"
     assert "<h1>Lüliang Digital Government Indicator Report</h1>" in text and "Villages on the e-government extranet" in text
     assert "行政村电子政务外网接入率" not in text
+    assert "<td>Lishi Qu 离石区</td>" in text  # county names with their pinyin for English readers
 
 
 def test_writing_replaces_the_file_atomically_and_leaves_no_temp_file(cli, tmp_path):
