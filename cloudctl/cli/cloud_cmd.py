@@ -290,5 +290,8 @@ def capacity(provider: ProviderOpt = None, store: StoreOpt = None, output: Outpu
         rows = capacity_rows(st)
     if provider:
         rows = [r for r in rows if r["provider"] in provider]
-    render(rows, output, ["provider", "project", "vcpus", "vcpus_quota", "vcpus_capacity", "vcpus_utilization", "ram_mb", "ram_mb_quota",
-                          "ram_mb_capacity", "ram_mb_utilization", "disk_gb", "disk_gb_quota", "disk_gb_capacity", "disk_gb_utilization"])
+    cols = ["provider", "project", "vcpus", "vcpus_quota", "vcpus_capacity", "vcpus_utilization", "ram_mb", "ram_mb_quota",
+            "ram_mb_capacity", "ram_mb_utilization", "disk_gb", "disk_gb_quota", "disk_gb_capacity", "disk_gb_utilization"]
+    short = {c: c.replace("vcpus", "vCPU").replace("ram_mb", "RAM MiB").replace("disk_gb", "disk GiB").replace("_utilization", " util")
+             .replace("_capacity", " cap").replace("_quota", " quota") for c in cols}
+    render(rows, output, cols, headers=short)

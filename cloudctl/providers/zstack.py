@@ -148,7 +148,7 @@ class ZStackDriver(Driver):
         raw = x.get(state_key) or ""
         tags = (self._tags or {}).get(x.get("uuid", ""), {})
         return Resource(self.name, kind, x["uuid"], x.get("name", ""), status_map.get(raw, "unknown"),
-                        self._owner.get(x["uuid"]) or tags.get("project", ""), x.get("zoneUuid", self.cfg.region or ""),
+                        self._owner.get(x["uuid"]) or tags.get("project", ""), self.cfg.region or x.get("zoneUuid", ""),
                         raw, created=parse_time(x.get("createDate")), **kw)
 
     async def _projects(self) -> AsyncIterator[Page]:
@@ -181,7 +181,7 @@ class ZStackDriver(Driver):
 
     async def _ranges(self) -> AsyncIterator[Page]:
         async for items in self.query("/l3-networks"):
-            yield [Resource(self.name, "subnet", r["uuid"], r.get("name", ""), "active", self._res("network", n, ENABLED).project, n.get("zoneUuid", self.cfg.region or ""),
+            yield [Resource(self.name, "subnet", r["uuid"], r.get("name", ""), "active", self._res("network", n, ENABLED).project, self.cfg.region or n.get("zoneUuid", ""),
                             created=parse_time(r.get("createDate")),
                             extra={"cidr": r.get("networkCidr"), "gateway_ip": r.get("gateway"), "network_id": n["uuid"],
                                    "start_ip": r.get("startIp"), "end_ip": r.get("endIp")}) for n in items for r in n.get("ipRanges") or []]
@@ -210,7 +210,7 @@ class ZStackDriver(Driver):
         """Per host: CPU (after overcommit) and memory capacity from the host inventories."""
         async for items in self.query("/hosts"):
             yield [Resource(self.name, "capacity", h["uuid"], h.get("name", ""), ENABLED.get(h.get("state", ""), "unknown"), "",
-                            h.get("zoneUuid", self.cfg.region or ""), h.get("status", ""), arch=_arch(h.get("architecture")),
+                            self.cfg.region or h.get("zoneUuid", ""), h.get("status", ""), arch=_arch(h.get("architecture")),
                             extra={"vcpus_total": h.get("totalCpuCapacity"), "vcpus_used": _sub(h.get("totalCpuCapacity"), h.get("availableCpuCapacity")),
                                    "vcpus_physical": h.get("cpuNum"), "ram_mb_total": _div(h.get("totalMemoryCapacity"), MIB),
                                    "ram_mb_used": _div(_sub(h.get("totalMemoryCapacity"), h.get("availableMemoryCapacity")), MIB)})

@@ -233,11 +233,11 @@ class Store:
         The fast path of ``ls -o json``: the stored ``extra`` object is spliced after the common
         fields (writes drop extra keys that shadow a common field, so keys never repeat).
         """
-        enc = json.JSONEncoder(ensure_ascii=False).encode
+        enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         for row in self._rows(kind, snapshot, provider, ", ".join(_COLUMNS) + ", extra"):
             head = enc(dict(zip(_COLUMNS, row)))
             extra = row[12]
-            yield head if extra == "{}" else head[:-1] + ", " + extra[1:]
+            yield head if extra == "{}" else head[:-1] + "," + extra[1:]
 
     def digests(self, *, snapshot: int | None = None) -> dict[tuple[str, str, str], str]:
         """(provider, kind, id) -> content digest, for cheap diffs."""
