@@ -28,14 +28,22 @@ from cloudctl.errors import UpstreamError
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    if sys.platform.startswith("linux"):
+def _die_with(parent: int) -> Callable[[], None]:
+    """A ``preexec_fn``: ask the kernel for SIGTERM when ``parent`` dies (Linux)."""
+
+    def preexec() -> None:  # runs in the child between fork and exec
+        if not sys.platform.startswith("linux"):
+            return
         import ctypes
 
         try:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
         except OSError:
-            pass
+            return
+        if os.getppid() != parent:  # the parent died before prctl: nobody would ever stop us
+            os._exit(1)
+
+    return preexec
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -105,7 +113,7 @@ class Children:
                 env={**os.environ, **(env or {})},
                 cwd=cwd,
                 start_new_session=True,  # own process group: signals to the demo do not reach it, killpg does
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, before exec
+                preexec_fn=_die_with(os.getpid()),  # noqa: PLW1509 - only prctl, before exec
             )
         child = Child(name, list(argv), proc, log)
         self.children.append(child)
