@@ -154,9 +154,9 @@ def test_prometheus_scrapes_coverage_and_ipv6_ratios(fleet, tmp_path):
         assert 0 < coverage[("village", "all")] < 1  # the shipped inventory has villages without a node
 
         # the recording rules merge shards into the same figures
-        recorded = wait_for("recording rules", lambda: query(api, 'egov:coverage_ratio{level="village"}'), 20, [agent, prom])
+        recorded = wait_for("recording rules", lambda: query(api, 'egov:coverage_ratio{level="village",county="all"}'), 20, [agent, prom])
         assert recorded[("village", "all")] == pytest.approx(coverage[("village", "all")])
-        rec_v6 = wait_for("ipv6 rule", lambda: {c: v for (_, c), v in query(api, "egov:ipv6_ratio").items()}, 20, [agent, prom])
+        rec_v6 = wait_for("ipv6 rules", lambda: (lambda got: got if "all" in got else None)({c: v for (_, c), v in query(api, "egov:ipv6_ratio").items()}), 20, [agent, prom])
         assert rec_v6["all"] == pytest.approx(ipv6["all"])
 
         # SIGHUP reloads in place; SIGTERM stops cleanly with exit 0
