@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator
+from pydantic import Discriminator, Field, Tag, ValidationError, field_validator
 
 from cloudctl import yamlfile
+from cloudctl.config import Strict, _literal_secret_warnings  # same model base and secret walker as cloudctl.yaml
 from cloudctl.errors import ConfigError, Location, Problem, SecretError
 from cloudctl.inventory.address import parse_address
 from cloudctl.secrets import Secret, with_base
@@ -37,10 +38,6 @@ def parse_duration(value: Any) -> float:
     if seconds <= 0:
         raise ValueError("a duration must be positive")
     return seconds
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
 class ProfileBase(Strict):
@@ -189,19 +186,6 @@ class LoadedAgentConfig:
         return with_base(s, self.base_dir)
 
 
-def _literal_warnings(doc: yamlfile.Document, cfg: AgentConfig) -> list[Problem]:
-    out = []
-    for name, prof in cfg.profiles.items():
-        for fname in type(prof).model_fields:
-            value = getattr(prof, fname)
-            if isinstance(value, Secret) and value.kind == "literal":
-                path = ("profiles", name, fname)
-                out.append(
-                    Problem(doc.where(path), "literal secret in config file", "use env:NAME or file:PATH; literals are for demos", yamlfile.format_path(path))
-                )
-    return out
-
-
 def parse(doc: yamlfile.Document) -> LoadedAgentConfig:
     """Validate a parsed agent config. Raises :class:`ConfigError` listing every problem."""
     if doc.problems:
@@ -212,7 +196,7 @@ def parse(doc: yamlfile.Document) -> LoadedAgentConfig:
         cfg = AgentConfig.model_validate(doc.data)
     except ValidationError as exc:
         raise ConfigError(yamlfile.pydantic_problems(doc, exc, echo_input=False), hint="see docs/agent.md, 'Config reference'") from None
-    return LoadedAgentConfig(cfg, Path(doc.path), _literal_warnings(doc, cfg))
+    return LoadedAgentConfig(cfg, Path(doc.path), _literal_secret_warnings(doc, cfg))
 
 
 def load(path: str | os.PathLike[str]) -> LoadedAgentConfig:
