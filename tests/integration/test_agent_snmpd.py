@@ -100,3 +100,30 @@ def test_agent_polls_snmpv3_sha256_aes(snmpd, tmp_path):
     samples = run_agent_once(tmp_path, snmpd, profile)
     assert samples["egov_node_up"][0][1] == 1
     assert samples["egov_node_uplink_speed_bytes"]
+
+
+def test_once_exits_3_with_the_metrics_when_a_node_does_not_answer(snmpd, tmp_path):
+    import socket
+
+    import yaml
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    inv = tmp_path / "inventory"
+    inv.mkdir()
+    (inv / "sites.yaml").write_text(yaml.safe_dump({"sites": SITES[:2]}, allow_unicode=True), encoding="utf-8")
+    (inv / "nodes.yaml").write_text(yaml.safe_dump({"nodes": [
+        {"id": "lishi-core-01", "site": "lishi", "role": "core", "address": f"127.0.0.1:{snmpd}", "snmp": "lab", "uplink_mbps": 1000},
+        {"id": "lishi-core-02", "site": "lishi", "role": "core", "address": f"127.0.0.1:{dead}", "snmp": "lab", "uplink_mbps": 1000},
+    ]}))
+    (inv / "systems.yaml").write_text("systems: []\n")
+    (inv / "tenants.yaml").write_text("tenants: []\n")
+    (tmp_path / "agent.yaml").write_text("inventory: inventory\nprofiles:\n  lab: {version: 2c, community: \"env:INTEG_COMMUNITY\", timeout: 300ms, retries: 0}\n")
+    r = subprocess.run([sys.executable, "-m", "cloudctl.agent.main", "--config", str(tmp_path / "agent.yaml"), "--once"],
+                       capture_output=True, text=True, timeout=60, env={**os.environ, "INTEG_COMMUNITY": COMMUNITY})
+    assert r.returncode == 3, r.stderr
+    assert 'egov_node_up{node="lishi-core-01",county="lishi",township="",role="core"} 1.0' in r.stdout
+    assert 'egov_node_up{node="lishi-core-02",county="lishi",township="",role="core"} 0.0' in r.stdout
+    assert 'egov_coverage_ratio{county="lishi",level="county"} 1.0' in r.stdout  # one node up connects the site
+    assert "1 of 2 nodes did not answer" in r.stderr or "1/2" in r.stderr
