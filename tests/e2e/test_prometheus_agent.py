@@ -159,6 +159,12 @@ def test_prometheus_scrapes_coverage_and_ipv6_ratios(fleet, tmp_path):
         rec_v6 = wait_for("ipv6 rules", lambda: (lambda got: got if "all" in got else None)({c: v for (_, c), v in query(api, "egov:ipv6_ratio").items()}), 20, [agent, prom])
         assert rec_v6["all"] == pytest.approx(ipv6["all"])
 
+        # the real /metrics of the real process (2,700 nodes of simulator data) is promtool-clean
+        status, text = http_get(base + "/metrics")
+        assert status == 200
+        lint = subprocess.run([need("promtool"), "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+        assert lint.returncode == 0 and not lint.stdout.strip() and not lint.stderr.strip(), lint.stdout + lint.stderr
+
         # SIGHUP reloads in place; SIGTERM stops cleanly with exit 0
         agent.send_signal(signal.SIGHUP)
         time.sleep(0.5)
