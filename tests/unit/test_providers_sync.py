@@ -166,3 +166,32 @@ def test_a_missing_credential_is_bad_input_before_any_request(tmp_path, monkeypa
         do_sync(store, {}, {"tianhe": cfg})
     assert "providers.tianhe.password" in str(exc.value)
     assert store.snapshots() == []
+
+
+def test_alternative_auth_methods_work_against_the_simulators(tmp_path, dataset):
+    """IAM token (Huawei), AccessKey signing (ZStack), application credentials (OpenStack)."""
+    from cloudctl.config import HuaweiProvider, ZStackProvider
+    from cloudctl.sim.huawei import HuaweiCredentials, huawei_app
+    from cloudctl.sim.zstack import ZStackCredentials, zstack_app
+
+    hc, zc = HuaweiCredentials(), ZStackCredentials()
+    hw = dataset.clouds["huawei"]
+    pid = hw.projects[0].id
+    cfgs = {
+        "huawei": HuaweiProvider(driver="huawei", region=hw.region, project_id=pid, scheme="http",
+                                 endpoints={s: "http://huawei.sim" for s in ("ecs", "evs", "vpc", "iam")},
+                                 username=hc.username, password=Secret(hc.password), domain=hc.domain),
+        "xinchuang": ZStackProvider(driver="zstack", endpoint="http://xinchuang.sim", access_key_id=zc.access_key_id,
+                                    access_key_secret=Secret(zc.access_key_secret)),
+        "tianhe": OpenStackProvider(driver="openstack", auth_url="http://tianhe.sim/identity/v3",
+                                    application_credential_id=CREDS.app_credential_id,
+                                    application_credential_secret=Secret(CREDS.app_credential_secret), all_tenants=True),
+    }
+    apps = {"huawei": huawei_app(hw), "xinchuang": zstack_app(dataset.clouds["xinchuang"]), "tianhe": sim_os.openstack_app(dataset.clouds["tianhe"])}
+    store = Store.open(tmp_path / "s.db", create=True)
+    result = do_sync(store, apps, cfgs)
+    assert not result.partial, result.failed
+    # an IAM token is scoped to one project: only that project's servers
+    assert {s.extra["project_id"] for s in store.resources("server", provider="huawei")} == {pid}
+    assert len(list(store.resources("server", provider="xinchuang"))) == len(dataset.clouds["xinchuang"].servers)
+    assert len(list(store.resources("server", provider="tianhe"))) == len(dataset.clouds["tianhe"].servers)
