@@ -1,4 +1,4 @@
-"""What every driver shares: retries with backoff, error bodies, request ids, pagination guards.
+"""What every driver shares: HTTP with bounded retries, auth hooks, request ids, error mapping.
 
 A driver is a response parser plus a connection that adds auth headers (libcloud's habit): it
 gets an ``httpx.AsyncClient`` from the caller, logs in, and yields pages of
@@ -9,22 +9,19 @@ credential into a log line or an exception.
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import heapq
-import itertools
 import json
 import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 
 from cloudctl.config import ProviderBase
-from cloudctl.errors import AuthError, PaginationError, ProviderError, ThrottledError
-from cloudctl.model import Resource
+from cloudctl.errors import AuthError, ProviderError, ThrottledError
+from cloudctl.providers.paging import Page, Slots
+from cloudctl.providers.wire import json_of, parse_error_body, retry_after
 from cloudctl.secrets import Secret
 
 log = logging.getLogger("cloudctl.providers")
@@ -32,169 +29,7 @@ log = logging.getLogger("cloudctl.providers")
 RETRY_STATUS = frozenset({429, 502, 503, 504})
 REQUEST_ID_HEADERS = ("x-openstack-request-id", "x-compute-request-id", "x-request-id", "x-zstack-request-id")
 
-Page = list[Resource]
 FANOUT = 1  # request priority of per-item detail calls (quotas, host inventories): after page chains
-
-
-def parse_error_body(resp: httpx.Response) -> tuple[str, str]:
-    """(code, message) from the error shapes the three clouds use; ("", "") when unknown.
-
-    Shapes: ``{"error_code","error_msg"}`` (Huawei APIG), ``{"code","message"}``,
-    ``{"error":{"code","message"|"description"|"details"}}`` (Huawei IAM, ZStack, Keystone),
-    ``{"itemNotFound":{"code","message"}}`` (Nova/Cinder), ``{"NeutronError":{"type","message"}}``.
-    """
-    try:
-        body = resp.json()
-    except (ValueError, UnicodeDecodeError):
-        return "", ""
-    if not isinstance(body, dict):
-        return "", ""
-    if "error_code" in body or "error_msg" in body:
-        return str(body.get("error_code", "")), str(body.get("error_msg", ""))
-    if "code" in body and "message" in body and not isinstance(body["code"], dict):
-        return str(body["code"]), str(body["message"])
-    if len(body) == 1:
-        key, inner = next(iter(body.items()))
-        if isinstance(inner, dict):
-            code = inner.get("code") or inner.get("type") or inner.get("error_code") or key
-            msg = inner.get("message") or inner.get("description") or inner.get("error_msg") or inner.get("title") or ""
-            details = inner.get("details")
-            if details and isinstance(details, str) and details not in msg:
-                msg = f"{msg}: {details}" if msg else details
-            return str(code), str(msg)
-        if isinstance(inner, str):
-            return key, inner
-    return "", ""
-
-
-def json_of(resp: httpx.Response) -> Any:
-    """The JSON body of a response from :meth:`Driver.request`, decoded only once."""
-    try:
-        return resp._cloudctl_json  # type: ignore[attr-defined]
-    except AttributeError:
-        return resp.json()
-
-
-def retry_after(resp: httpx.Response) -> float | None:
-    """Seconds to wait from ``Retry-After`` (delta-seconds or an HTTP date)."""
-    value = resp.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def parse_time(value: Any) -> str | None:
-    """Lenient date parsing to ISO 8601 UTC: ISO strings, epoch ms, "May 11, 2017 1:23:02 PM"."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, (int, float)):
-        ts = value / 1000 if value > 1e11 else value
-        return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = str(value).strip()
-    if text.isdigit():
-        return parse_time(int(text))
-    # Fast paths for the shapes the APIs send most (tens of thousands per sync).
-    if len(text) == 20 and text[10] == "T" and text[19] == "Z":
-        return text
-    if len(text) in (19, 26) and text[10] in "T " and text[4] == "-" and text[13] == ":":  # naive: UTC
-        return text[:10] + "T" + text[11:19] + "Z"
-    zstack = _java_medium(text)
-    if zstack:
-        return zstack
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        dt = None
-        for fmt in ("%b %d, %Y %I:%M:%S %p", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f"):
-            try:
-                dt = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        if dt is None:
-            return text
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
-
-
-def _java_medium(text: str) -> str | None:
-    """Java's medium date format ZStack uses, ``May 11, 2017 1:23:02 PM`` (UTC), without strptime."""
-    parts = text.replace(",", "").split()
-    if len(parts) != 5 or parts[0] not in _MONTHS or parts[4] not in ("AM", "PM"):
-        return None
-    try:
-        day, year = int(parts[1]), int(parts[2])
-        h, m, sec = (int(x) for x in parts[3].split(":"))
-    except ValueError:
-        return None
-    h = h % 12 + (12 if parts[4] == "PM" else 0)
-    return f"{year:04d}-{_MONTHS[parts[0]]:02d}-{day:02d}T{h:02d}:{m:02d}:{sec:02d}Z"
-
-
-class Slots:
-    """A semaphore whose waiters are served by priority (lower first), then in arrival order.
-
-    Listing chains (page after page, each waiting for the previous) are the critical path of a
-    sync; per-item fan-out requests (quotas per project, inventories per host) go second, so
-    hundreds of them queued at once cannot stall the long chains behind them.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._free = size
-        self._waiters: list[tuple[int, int, asyncio.Future]] = []
-        self._seq = itertools.count()
-
-    async def acquire(self, priority: int = 0) -> None:
-        if self._free > 0 and not self._waiters:
-            self._free -= 1
-            return
-        fut = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiters, (priority, next(self._seq), fut))
-        try:
-            await fut
-        except asyncio.CancelledError:
-            if fut.done() and not fut.cancelled():
-                self.release()  # the slot was handed over just as we were cancelled
-            raise
-
-    def release(self) -> None:
-        while self._waiters:
-            _, _, fut = heapq.heappop(self._waiters)
-            if not fut.done():
-                fut.set_result(None)
-                return
-        self._free += 1
-
-
-class MarkerGuard:
-    """Remembers the markers (or page signatures) seen; a repeat raises :class:`PaginationError`."""
-
-    def __init__(self, driver: "Driver", what: str, limit_pages: int = 100_000) -> None:
-        self._seen: set[str] = set()
-        self._driver = driver
-        self._what = what
-        self._limit = limit_pages
-
-    def check(self, marker: str) -> None:
-        if marker in self._seen or len(self._seen) >= self._limit:
-            raise PaginationError(
-                f"{self._what}: the API returned marker {marker!r} twice; stopping instead of looping",
-                provider=self._driver.name,
-                hint="this is a bug in the cloud's API; report it to the operator with the request id from --debug",
-            )
-        self._seen.add(marker)
 
 
 class Driver:
@@ -351,51 +186,3 @@ class Driver:
     async def get_json(self, url: str | httpx.URL, params: dict[str, Any] | None = None, what: str = "",
                        headers: dict[str, str] | None = None, priority: int = 0) -> Any:
         return json_of(await self.request("GET", url, params=params, what=what, headers=headers, priority=priority))
-
-
-async def merge(sources: list[AsyncIterator[Page]], width: int = 8) -> AsyncIterator[Page]:
-    """Pages of several listings (e.g. one per project) fetched concurrently, ``width`` at a time.
-
-    A small queue keeps memory bounded; the first failure cancels the rest and is raised.
-    """
-    queue: asyncio.Queue = asyncio.Queue(maxsize=width * 2)
-    done = object()
-    pending = iter(sources)
-    slots = asyncio.Semaphore(width)
-
-    async def pump(src: AsyncIterator[Page]) -> None:
-        async with slots:
-            try:
-                async for page in src:
-                    await queue.put(page)
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
-                await queue.put(exc)
-                return
-        await queue.put(done)
-
-    tasks = [asyncio.create_task(pump(src)) for src in pending]
-    remaining = len(tasks)
-    try:
-        while remaining:
-            item = await queue.get()
-            if item is done:
-                remaining -= 1
-            elif isinstance(item, BaseException):
-                raise item
-            else:
-                yield item
-    finally:
-        for t in tasks:
-            t.cancel()
-
-
-def next_link(links: list[dict] | None) -> str | None:
-    """The ``rel=next`` href of an OpenStack ``*_links`` list."""
-    for link in links or ():
-        if link.get("rel") == "next":
-            return link.get("href")
-    return None
-
-
-def marker_of(url: str) -> str:
-    return httpx.URL(url).params.get("marker", url)

@@ -25,7 +25,9 @@ from cloudctl.config import HuaweiProvider
 from cloudctl.errors import AuthError, PaginationError
 from cloudctl.model import Resource
 from cloudctl.providers import huawei_signer
-from cloudctl.providers.base import FANOUT, Driver, MarkerGuard, Page, json_of, merge, parse_error_body, parse_time
+from cloudctl.providers.base import FANOUT, Driver
+from cloudctl.providers.paging import MarkerGuard, Page, merge
+from cloudctl.providers.wire import json_of, parse_error_body, parse_time
 
 SERVER_STATES = {
     "ACTIVE": "active", "BUILD": "building", "REBUILD": "building", "REBOOT": "active", "HARD_REBOOT": "active",

@@ -21,7 +21,9 @@ from typing import Any
 from cloudctl.config import OpenStackProvider
 from cloudctl.errors import AuthError, ProviderError
 from cloudctl.model import Resource
-from cloudctl.providers.base import FANOUT, Driver, MarkerGuard, Page, json_of, marker_of, next_link, parse_time
+from cloudctl.providers.base import FANOUT, Driver
+from cloudctl.providers.paging import MarkerGuard, Page, marker_of, next_link
+from cloudctl.providers.wire import json_of, parse_time
 
 NOVA_MICROVERSION = "2.79"
 PLACEMENT_MICROVERSION = "placement 1.10"

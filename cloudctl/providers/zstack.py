@@ -28,7 +28,9 @@ import httpx
 from cloudctl.config import ZStackProvider
 from cloudctl.errors import AuthError
 from cloudctl.model import Resource
-from cloudctl.providers.base import Driver, MarkerGuard, Page, json_of, parse_time
+from cloudctl.providers.base import Driver
+from cloudctl.providers.paging import MarkerGuard, Page
+from cloudctl.providers.wire import json_of, parse_time
 
 VM_STATES = {
     "Running": "active", "Starting": "building", "Created": "building", "Rebooting": "active", "Migrating": "active",

@@ -18,7 +18,7 @@ import pytest
 
 from cloudctl.config import OpenStackProvider
 from cloudctl.errors import AuthError, PaginationError, ProviderError
-from cloudctl.providers.base import parse_error_body, parse_time
+from cloudctl.providers.wire import parse_error_body, parse_time
 from cloudctl.providers.openstack import OpenStackDriver
 from cloudctl.secrets import Secret
 
@@ -212,7 +212,7 @@ def test_retries_are_bounded_in_total_time():
 
 
 def test_slots_serve_page_chains_before_fan_out_and_survive_cancellation():
-    from cloudctl.providers.base import Slots
+    from cloudctl.providers.paging import Slots
 
     async def go():
         slots = Slots(1)
