@@ -21,7 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cloudctl-agent",
         description="Poll e-government extranet nodes over SNMP and export Prometheus metrics.",
-        epilog="Example: cloudctl-agent --config agents/demo.yaml --once",
+        epilog="Example: SIM_COMMUNITY=public cloudctl-agent --config agents/demo.yaml --once",
     )
     p.add_argument("--config", required=True, help="agent config file (agent.yaml)")
     p.add_argument("--once", action="store_true", help="poll every node once, print the metrics and exit (exit 3 if a node failed)")
