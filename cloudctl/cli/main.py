@@ -104,10 +104,11 @@ def main(argv: list[str] | None = None, *, application: typer.Typer | None = Non
     """
     from cloudctl.cli.output import error
     from cloudctl.errors import CloudctlError, ExitCode
-    from cloudctl.i18n import t
+    from cloudctl.i18n import set_language, t
 
     args = sys.argv[1:] if argv is None else list(argv)
     state.current = state.Globals(debug="--debug" in args or os.environ.get("CLOUDCTL_DEBUG") == "1")
+    set_language(None)  # per invocation: --lang / config / locale decide anew (tests call main() often)
     command = typer.main.get_command(application or app)
     try:
         result = command.main(args=args, prog_name="cloudctl", standalone_mode=False)

@@ -118,3 +118,11 @@ def test_broken_pipe_is_quiet(tmp_path):
         text=True,
     )
     assert "Traceback" not in proc.stderr
+
+
+def test_language_does_not_leak_between_invocations(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    for var in ("LC_ALL", "LC_MESSAGES", "CLOUDCTL_LANG"):
+        monkeypatch.delenv(var, raising=False)
+    assert cli("--lang", "en", "inventory", "validate", str(tmp_path / "x"))[2].startswith("error: ")
+    assert cli("inventory", "validate", str(tmp_path / "x"))[2].startswith("错误: ")  # the locale again
