@@ -207,14 +207,14 @@ def discover(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     return None
 
 
-def _literal_secret_warnings(doc: yamlfile.Document, data: Any, path: tuple = ()) -> list[Problem]:
+def literal_secret_warnings(doc: yamlfile.Document, data: Any, path: tuple = ()) -> list[Problem]:
     out = []
     if isinstance(data, BaseModel):
         for name in type(data).model_fields:
-            out += _literal_secret_warnings(doc, getattr(data, name), path + (name,))
+            out += literal_secret_warnings(doc, getattr(data, name), path + (name,))
     elif isinstance(data, dict):
         for k, v in data.items():
-            out += _literal_secret_warnings(doc, v, path + (k,))
+            out += literal_secret_warnings(doc, v, path + (k,))
     elif isinstance(data, Secret) and data.kind == "literal":
         out.append(
             Problem(
@@ -239,7 +239,7 @@ def parse(doc: yamlfile.Document) -> LoadedConfig:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(yamlfile.pydantic_problems(doc, exc, echo_input=False)) from None
-    return LoadedConfig(cfg, Path(doc.path), _literal_secret_warnings(doc, cfg))
+    return LoadedConfig(cfg, Path(doc.path), literal_secret_warnings(doc, cfg))
 
 
 def load(explicit: str | os.PathLike[str] | None = None) -> LoadedConfig:
@@ -260,19 +260,30 @@ def redacted(cfg: Config) -> dict:
     return data
 
 
-def check_secrets(loaded: LoadedConfig) -> None:
-    """Resolve every secret reference; raise :class:`ConfigError` listing the ones that fail."""
+def unresolved_secrets(source: str, sections: dict[str, BaseModel], bind: Any) -> list[Problem]:
+    """A problem for every secret field of ``sections`` (field prefix -> model) that cannot be resolved.
+
+    ``bind`` turns a Secret into the one to reveal (relative ``file:`` paths against the config's
+    directory). Messages name the reference, never a value. Shared by cloudctl.yaml and agent.yaml.
+    """
     from cloudctl.errors import SecretError
 
     problems: list[Problem] = []
-    source = str(loaded.source) if loaded.source else "<defaults>"
-    for name, prov in loaded.config.providers.items():
-        for fname in type(prov).model_fields:
-            value = getattr(prov, fname)
+    for prefix, model in sections.items():
+        for fname in type(model).model_fields:
+            value = getattr(model, fname)
             if isinstance(value, Secret):
                 try:
-                    loaded.provider_secret(value).reveal()
+                    bind(value).reveal()
                 except SecretError as exc:
-                    problems.append(Problem(Location(source), str(exc), exc.hint, f"providers.{name}.{fname}"))
+                    problems.append(Problem(Location(source), str(exc), exc.hint, f"{prefix}.{fname}"))
+    return problems
+
+
+def check_secrets(loaded: LoadedConfig) -> None:
+    """Resolve every secret reference; raise :class:`ConfigError` listing the ones that fail."""
+    source = str(loaded.source) if loaded.source else "<defaults>"
+    sections = {f"providers.{name}": prov for name, prov in loaded.config.providers.items()}
+    problems = unresolved_secrets(source, sections, loaded.provider_secret)
     if problems:
         raise ConfigError(problems)

@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, Tag, ValidationError, field_validator
 
 from cloudctl import yamlfile
-from cloudctl.config import Strict, _literal_secret_warnings  # same model base and secret walker as cloudctl.yaml
-from cloudctl.errors import ConfigError, Location, Problem, SecretError
+from cloudctl.config import Strict, literal_secret_warnings, unresolved_secrets  # shared with cloudctl.yaml
+from cloudctl.errors import ConfigError, Location, Problem
 from cloudctl.inventory.address import parse_address
 from cloudctl.secrets import Secret, with_base
 
@@ -196,7 +196,7 @@ def parse(doc: yamlfile.Document) -> LoadedAgentConfig:
         cfg = AgentConfig.model_validate(doc.data)
     except ValidationError as exc:
         raise ConfigError(yamlfile.pydantic_problems(doc, exc, echo_input=False), hint="see docs/agent.md, 'Config reference'") from None
-    return LoadedAgentConfig(cfg, Path(doc.path), _literal_secret_warnings(doc, cfg))
+    return LoadedAgentConfig(cfg, Path(doc.path), literal_secret_warnings(doc, cfg))
 
 
 def load(path: str | os.PathLike[str]) -> LoadedAgentConfig:
@@ -209,17 +209,7 @@ def load(path: str | os.PathLike[str]) -> LoadedAgentConfig:
 
 def check_secrets(loaded: LoadedAgentConfig, used: set[str]) -> None:
     """Resolve the secrets of the profiles in ``used``; raise ConfigError naming each failing reference."""
-    problems = []
-    for name in sorted(used):
-        prof = loaded.config.profiles.get(name)
-        if prof is None:
-            continue
-        for fname in type(prof).model_fields:
-            value = getattr(prof, fname)
-            if isinstance(value, Secret):
-                try:
-                    loaded.secret(value).reveal()
-                except SecretError as exc:
-                    problems.append(Problem(Location(str(loaded.source)), f"{exc} (reference {value.reference})", exc.hint, f"profiles.{name}.{fname}"))
+    sections = {f"profiles.{name}": loaded.config.profiles[name] for name in sorted(used) if name in loaded.config.profiles}
+    problems = unresolved_secrets(str(loaded.source), sections, loaded.secret)
     if problems:
         raise ConfigError(problems)
