@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import netaddr
@@ -15,8 +16,13 @@ class Address(NamedTuple):
     version: int  # 4 or 6
 
 
+@lru_cache(maxsize=16384)
 def parse_address(text: str) -> Address:
-    """Parse a node address. Raises ``ValueError`` saying what is wrong."""
+    """Parse a node address. Raises ``ValueError`` saying what is wrong.
+
+    Cached: the schema, the reference check, the agent and the simulator all parse the same
+    few thousand addresses.
+    """
     s = text.strip()
     port = DEFAULT_SNMP_PORT
     if s.startswith("["):
