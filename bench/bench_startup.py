@@ -22,10 +22,22 @@ BIN = Path(sys.executable).parent
 def main() -> None:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
     cloudctl = str(BIN / "cloudctl")
-    anchor = median(time_command([sys.executable, "-c", "import typer"], env=env))
-    version = median(time_command([cloudctl, "--version"], env=env))
-    help_ = median(time_command([cloudctl, "--help"], env=env))
-    validate = median(time_command([cloudctl, "inventory", "validate", str(ROOT / "inventory")], runs=7, env=env))
+    commands = {
+        "anchor": [sys.executable, "-c", "import typer"],
+        "version": [cloudctl, "--version"],
+        "help": [cloudctl, "--help"],
+        "validate": [cloudctl, "inventory", "validate", str(ROOT / "inventory")],
+    }
+    # Interleaved rounds: each round times every command once, so drift in the machine's load
+    # hits the anchor and the measured commands alike.
+    samples: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(2):  # warm-up
+        for argv in commands.values():
+            time_command(argv, runs=1, warmup=0, env=env)
+    for _ in range(15):
+        for name, argv in commands.items():
+            samples[name] += time_command(argv, runs=1, warmup=0, env=env)
+    anchor, version, help_, validate = (median(samples[k]) for k in commands)
     print(HEADER)
     print(row("`python -c 'import typer'` (anchor)", f"{anchor*1000:.0f} ms"))
     for name, value in (("`cloudctl --version`", version), ("`cloudctl --help`", help_)):
