@@ -17,7 +17,7 @@ from prometheus_client.registry import Collector
 
 from cloudctl.agent import aggregates
 from cloudctl.agent.config import LoadedAgentConfig, V2cProfile, V3Profile, check_secrets
-from cloudctl.agent.metrics import AggregateCollector, NodeCollector, SelfCollector
+from cloudctl.agent.metrics import AggregateCollector, NodeCollector, SelfCollector, SnmpClientCollector
 from cloudctl.agent.poller import poll_node
 from cloudctl.agent.scope import Scope, build_scope
 from cloudctl.agent.state import AgentCounters, NodeInfo, NodeResult
@@ -100,6 +100,7 @@ class Agent:
         self._summary = CollectorRegistry(auto_describe=False)
         self._summary.register(AggregateCollector(self._aggregates))
         self._summary.register(SelfCollector(self.counters, self.node_states, lambda: str(self.plan.loaded.config.shard)))
+        self._summary.register(SnmpClientCollector(lambda: getattr(self.client, "stats", {})))
         self._summary.register(_Delegate(lambda: self.plan.migration))
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self._nodes)

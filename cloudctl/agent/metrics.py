@@ -179,3 +179,25 @@ class SelfCollector(Collector):
         build = GaugeMetricFamily("egov_agent_build_info", "Version of cloudctl-agent; value is always 1", labels=["version", "python", "shard"])
         build.add_metric([__version__, platform.python_version(), self._shard()], 1.0)
         yield from (sweeps, dur, errs, nodes, build)
+
+
+class SnmpClientCollector(Collector):
+    """What the shared SNMP client saw: requests, retries, timeouts, and the datagrams it dropped
+    (garbage, unknown request ids, wrong sender or community) — hostile or broken agents show here."""
+
+    def __init__(self, stats: Callable[[], dict[str, dict[str, int]]]) -> None:
+        self._stats = stats
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        events = CounterMetricFamily(
+            "egov_agent_snmp_events",
+            "SNMP client events by protocol: requests, retries, timeouts, responses, dropped datagrams by reason",
+            labels=["protocol", "event"],
+        )
+        for protocol, counters in sorted(self._stats().items()):
+            for event, n in sorted(counters.items()):
+                events.add_metric([protocol, event], n)
+        yield events

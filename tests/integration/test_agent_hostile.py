@@ -110,6 +110,10 @@ async def scenario(tmp_path) -> tuple[Agent, list, list, object]:
                 sizes.append(_traced() - base)
         tracemalloc.stop()
         pending = getattr(client.v2c, "pending", 0)
+        agent.snmp_events = {
+            event: agent.registry.get_sample_value("egov_agent_snmp_events_total", {"protocol": "v2c", "event": event})
+            for event in ("garbage", "unknown_request_id", "wrong_community", "responses")
+        }
         await client.close()
         return agent, good_up, sizes, pending
     finally:
@@ -134,6 +138,10 @@ def test_hostile_nodes_are_data_and_memory_stays_flat(tmp_path, monkeypatch):
         assert r.error_kind in ("timeout", "decode", "deadline"), (nid, r.error_kind)
         assert sum(r.errors.values()) == SWEEPS
     assert agent.counters.sweeps == SWEEPS
+    # what the client dropped is visible to Prometheus, by reason
+    events = agent.snmp_events
+    assert events["garbage"] >= SWEEPS and events["unknown_request_id"] >= SWEEPS and events["wrong_community"] >= SWEEPS, events
+    assert events["responses"] >= 4 * SWEEPS, events
     assert (pending() if callable(pending) else pending) == 0  # no request left waiting in the client
     # after warm-up, more sweeps of hostile traffic leave nothing that grows with them: keeping one
     # failed poll's exception per hostile node would add kilobytes per sweep; what is measured is
