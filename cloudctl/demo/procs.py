@@ -28,10 +28,17 @@ from cloudctl.errors import UpstreamError
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with(parent: int) -> Callable[[], None]:
-    """A ``preexec_fn``: ask the kernel for SIGTERM when ``parent`` dies (Linux)."""
+# Signals that stop the demo. They are held back while a child is being started, so that the
+# child is on the list that ``stop_all`` walks before a Ctrl-C can unwind the demo.
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+def _die_with(parent: int, mask: set[signal.Signals]) -> Callable[[], None]:
+    """A ``preexec_fn``: restore the signal mask (the blocked set would be inherited across exec)
+    and ask the kernel for SIGTERM when ``parent`` dies (Linux)."""
 
     def preexec() -> None:  # runs in the child between fork and exec
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         if not sys.platform.startswith("linux"):
             return
         import ctypes
@@ -104,19 +111,25 @@ class Children:
     def start(self, name: str, argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> Child:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_dir / f"{name}.log"
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(
-                list(argv),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **(env or {})},
-                cwd=cwd,
-                start_new_session=True,  # own process group: signals to the demo do not reach it, killpg does
-                preexec_fn=_die_with(os.getpid()),  # noqa: PLW1509 - only prctl, before exec
-            )
-        child = Child(name, list(argv), proc, log)
-        self.children.append(child)
+        # A Ctrl-C between fork and the append below would leave a child nobody stops: hold the
+        # stop signals until the child is on the list (they are delivered right after).
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            with open(log, "wb") as out:
+                proc = subprocess.Popen(
+                    list(argv),
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, **(env or {})},
+                    cwd=cwd,
+                    start_new_session=True,  # own process group: signals to the demo do not reach it, killpg does
+                    preexec_fn=_die_with(os.getpid(), previous),  # noqa: PLW1509 - only sigmask + prctl, before exec
+                )
+            child = Child(name, list(argv), proc, log)
+            self.children.append(child)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         return child
 
     def wait_for_line(self, child: Child, pattern: str, timeout: float) -> re.Match[str]:
