@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -41,6 +41,24 @@ class ProviderBase(Strict):
     concurrency: int = Field(8, ge=1, le=64, description="Parallel requests to this provider")
     page_size: int = Field(500, ge=1, le=1000)
 
+    # Each driver takes exactly one way to authenticate, with all of its fields: name -> fields.
+    auth_methods: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    @model_validator(mode="after")
+    def _one_auth_method(self) -> "ProviderBase":
+        methods = type(self).auth_methods
+        if not methods:
+            return self
+        given = {name: [f for f in fields if getattr(self, f) is not None] for name, fields in methods.items()}
+        used = [name for name, present in given.items() if present]
+        if len(used) != 1:
+            raise ValueError("give either " + " or ".join("+".join(fields) for fields in methods.values()))
+        fields = methods[used[0]]
+        if len(given[used[0]]) < len(fields):
+            both = "both " if len(fields) == 2 else ""
+            raise ValueError(f"{used[0]} needs {both}{', '.join(fields[:-1])} and {fields[-1]}")
+        return self
+
 
 class OpenStackProvider(ProviderBase):
     """Keystone v3 + Nova/Cinder/Neutron/Placement (Tianhe; OpenStack-based 信创 clouds)."""
@@ -58,17 +76,11 @@ class OpenStackProvider(ProviderBase):
     all_tenants: bool = Field(False, description="List every project's resources (admin)")
     endpoint_override: dict[str, str] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _one_auth_method(self) -> "OpenStackProvider":
-        has_pw = self.username is not None or self.password is not None
-        has_ac = self.application_credential_id is not None or self.application_credential_secret is not None
-        if has_pw == has_ac:
-            raise ValueError("give either username+password or application_credential_id+application_credential_secret")
-        if has_pw and (self.username is None or self.password is None):
-            raise ValueError("password auth needs both username and password")
-        if has_ac and (self.application_credential_id is None or self.application_credential_secret is None):
-            raise ValueError("application credentials need both id and secret")
-        return self
+    auth_methods: ClassVar[dict[str, tuple[str, ...]]] = {
+        "password auth": ("username", "password"),
+        "application credential auth": ("application_credential_id", "application_credential_secret"),
+    }
+
 
 
 class HuaweiProvider(ProviderBase):
@@ -87,17 +99,10 @@ class HuaweiProvider(ProviderBase):
     username: str | None = None
     password: Secret | None = None
 
-    @model_validator(mode="after")
-    def _one_auth_method(self) -> "HuaweiProvider":
-        has_aksk = self.ak is not None or self.sk is not None
-        has_pw = self.username is not None or self.password is not None
-        if has_aksk == has_pw:
-            raise ValueError("give either ak+sk or username+password (+domain) for IAM token auth")
-        if has_aksk and (self.ak is None or self.sk is None):
-            raise ValueError("AK/SK auth needs both ak and sk")
-        if has_pw and (self.username is None or self.password is None or self.domain is None):
-            raise ValueError("IAM token auth needs username, password and domain")
-        return self
+    auth_methods: ClassVar[dict[str, tuple[str, ...]]] = {
+        "AK/SK auth": ("ak", "sk"),
+        "IAM token auth": ("username", "password", "domain"),
+    }
 
 
 class ZStackProvider(ProviderBase):
@@ -110,17 +115,11 @@ class ZStackProvider(ProviderBase):
     access_key_id: str | None = None
     access_key_secret: Secret | None = None
 
-    @model_validator(mode="after")
-    def _one_auth_method(self) -> "ZStackProvider":
-        has_pw = self.account is not None or self.password is not None
-        has_ak = self.access_key_id is not None or self.access_key_secret is not None
-        if has_pw == has_ak:
-            raise ValueError("give either account+password or access_key_id+access_key_secret")
-        if has_pw and (self.account is None or self.password is None):
-            raise ValueError("session auth needs both account and password")
-        if has_ak and (self.access_key_id is None or self.access_key_secret is None):
-            raise ValueError("AK/SK auth needs both access_key_id and access_key_secret")
-        return self
+    auth_methods: ClassVar[dict[str, tuple[str, ...]]] = {
+        "session auth": ("account", "password"),
+        "AK/SK auth": ("access_key_id", "access_key_secret"),
+    }
+
 
 
 Provider = Annotated[Union[OpenStackProvider, HuaweiProvider, ZStackProvider], Field(discriminator="driver")]

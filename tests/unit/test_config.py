@@ -154,3 +154,27 @@ def test_secret_repr_never_reveals(home):
     assert PLANTED not in repr(cfg) and PLANTED not in str(cfg.model_dump())
     assert cfg.providers["xinchuang"].password.reveal() == PLANTED
     assert PLANTED not in os.environ.get("NOTHING", "")
+
+
+@pytest.mark.parametrize(
+    ("provider", "message"),
+    [
+        ({"driver": "openstack", "auth_url": "https://k/v3"}, "give either username+password or application_credential_id+application_credential_secret"),
+        ({"driver": "openstack", "auth_url": "https://k/v3", "username": "u", "password": "env:P", "application_credential_id": "a"},
+         "give either username+password or application_credential_id+application_credential_secret"),
+        ({"driver": "openstack", "auth_url": "https://k/v3", "application_credential_id": "a"},
+         "application credential auth needs both application_credential_id and application_credential_secret"),
+        ({"driver": "huawei", "region": "r", "project_id": "p", "username": "u", "password": "env:P"},
+         "IAM token auth needs username, password and domain"),
+        ({"driver": "zstack", "endpoint": "http://z", "account": "admin"}, "session auth needs both account and password"),
+    ],
+    ids=["none", "two methods", "half of one", "huawei iam without domain", "zstack without password"],
+)
+def test_each_provider_takes_exactly_one_complete_auth_method(provider, message):
+    from pydantic import ValidationError
+
+    from cloudctl.config import Config
+
+    with pytest.raises(ValidationError) as ei:
+        Config.model_validate({"providers": {"p": provider}})
+    assert message in str(ei.value)
