@@ -1,10 +1,12 @@
 # Two commands for a fresh Debian machine with only python3: `make demo` and `make test`.
 PYTHON ?= python3
+# Language of the demo's summary and report (zh | en): its operators and managers read Chinese.
+DEMO_LANG ?= zh
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install lint bench docs clean
+.PHONY: demo test install bench docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/cloudctl demo
+	$(BIN)/cloudctl --lang $(DEMO_LANG) demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
