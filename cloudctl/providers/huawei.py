@@ -27,7 +27,7 @@ from cloudctl.model import Resource
 from cloudctl.providers import huawei_signer
 from cloudctl.providers.base import FANOUT, Driver
 from cloudctl.providers.paging import MarkerGuard, Page, merge
-from cloudctl.providers.wire import json_of, parse_error_body, parse_time
+from cloudctl.providers.wire import json_of, normalize_arch, parse_error_body, parse_time
 
 SERVER_STATES = {
     "ACTIVE": "active", "BUILD": "building", "REBUILD": "building", "REBOOT": "active", "HARD_REBOOT": "active",
@@ -189,7 +189,7 @@ class HuaweiDriver(Driver):
         return Resource(
             self.name, "server", s["id"], s.get("name", ""), SERVER_STATES.get(s.get("status", ""), "unknown"),
             self._project(pid), self.cfg.region, s.get("status", ""),
-            {"arm64": "aarch64", "aarch64": "aarch64", "x86_64": "x86_64"}.get(str(arch).lower()) if arch else flavor_arch(fname),
+            normalize_arch(arch) if arch else flavor_arch(fname),
             meta.get("image_name") or meta.get("os_type") or None, tags.get("system-id") or None, parse_time(s.get("created")),
             {"project_id": pid, "flavor": fname, "vcpus": _int(flavor.get("vcpus")), "ram_mb": _int(flavor.get("ram")),
              "disk_gb": _int(flavor.get("disk")), "enterprise_project_id": s.get("enterprise_project_id"),

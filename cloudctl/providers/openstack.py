@@ -23,7 +23,7 @@ from cloudctl.errors import AuthError, ProviderError
 from cloudctl.model import Resource
 from cloudctl.providers.base import FANOUT, Driver
 from cloudctl.providers.paging import MarkerGuard, Page, marker_of, next_link
-from cloudctl.providers.wire import json_of, parse_time
+from cloudctl.providers.wire import json_of, normalize_arch, parse_time
 
 NOVA_MICROVERSION = "2.79"
 PLACEMENT_MICROVERSION = "placement 1.10"
@@ -44,11 +44,6 @@ VOLUME_STATES = {
     "deleting": "deleted",
 }
 NEUTRON_STATES = {"ACTIVE": "active", "DOWN": "down", "BUILD": "building", "ERROR": "error"}
-ARCH_ALIASES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
-
-
-def _arch(value: Any) -> str | None:
-    return ARCH_ALIASES.get(str(value).lower()) if value else None
 
 
 def _epoch(iso: str) -> float:
@@ -199,7 +194,7 @@ class OpenStackDriver(Driver):
         return Resource(
             self.name, "server", s["id"], s.get("name", ""), SERVER_STATES.get(s.get("status", ""), "unknown"),
             self._project(s.get("tenant_id")), self.region, s.get("status", ""),
-            _arch(specs.get("capabilities:cpu_arch") or specs.get("hw:cpu_arch")),
+            normalize_arch(specs.get("capabilities:cpu_arch") or specs.get("hw:cpu_arch")),
             meta.get("os_distro") or meta.get("os") or None, meta.get("system-id") or None, parse_time(s.get("created")),
             {
                 "project_id": s.get("tenant_id"), "flavor": flavor.get("original_name") or flavor.get("id"),

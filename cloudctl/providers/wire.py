@@ -64,6 +64,20 @@ def retry_after(resp: httpx.Response) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+# CPU architecture names as the clouds spell them -> the model's names (信创 runs on aarch64
+# Kunpeng/Phytium; Loongson and older MIPS boxes show up too).
+ARCH_ALIASES = {
+    "x86_64": "x86_64", "amd64": "x86_64",
+    "aarch64": "aarch64", "arm64": "aarch64",
+    "mips64el": "mips64el", "loongarch64": "loongarch64",
+}
+
+
+def normalize_arch(value: Any) -> str | None:
+    """``arm64`` -> ``aarch64``, ``amd64`` -> ``x86_64``; None for empty or unknown names."""
+    return ARCH_ALIASES.get(str(value).lower()) if value else None
+
+
 def parse_time(value: Any) -> str | None:
     """Lenient date parsing to ISO 8601 UTC: ISO strings, epoch ms, "May 11, 2017 1:23:02 PM"."""
     if value in (None, ""):

@@ -30,7 +30,7 @@ from cloudctl.errors import AuthError
 from cloudctl.model import Resource
 from cloudctl.providers.base import Driver
 from cloudctl.providers.paging import MarkerGuard, Page
-from cloudctl.providers.wire import json_of, parse_time
+from cloudctl.providers.wire import json_of, normalize_arch, parse_time
 
 VM_STATES = {
     "Running": "active", "Starting": "building", "Created": "building", "Rebooting": "active", "Migrating": "active",
@@ -44,8 +44,6 @@ GIB = 1024**3
 MIB = 1024**2
 
 
-def _arch(value: Any) -> str | None:
-    return {"x86_64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64", "mips64el": "mips64el", "loongarch64": "loongarch64"}.get(str(value).lower()) if value else None
 
 
 class ZStackDriver(Driver):
@@ -164,7 +162,7 @@ class ZStackDriver(Driver):
     async def _servers(self) -> AsyncIterator[Page]:
         tags = self._tags or {}
         async for items in self.query("/vm-instances"):
-            yield [self._res("server", v, VM_STATES, arch=_arch(v.get("architecture")), os=v.get("guestOsType") or v.get("platform"),
+            yield [self._res("server", v, VM_STATES, arch=normalize_arch(v.get("architecture")), os=v.get("guestOsType") or v.get("platform"),
                              system=tags.get(v["uuid"], {}).get("system-id"),
                              extra={"vcpus": v.get("cpuNum"), "ram_mb": (v.get("memorySize") or 0) // MIB, "host": v.get("hostUuid"),
                                     "instance_offering": v.get("instanceOfferingUuid"), "type": v.get("type"),
@@ -212,7 +210,7 @@ class ZStackDriver(Driver):
         """Per host: CPU (after overcommit) and memory capacity from the host inventories."""
         async for items in self.query("/hosts"):
             yield [Resource(self.name, "capacity", h["uuid"], h.get("name", ""), ENABLED.get(h.get("state", ""), "unknown"), "",
-                            self.cfg.region or h.get("zoneUuid", ""), h.get("status", ""), arch=_arch(h.get("architecture")),
+                            self.cfg.region or h.get("zoneUuid", ""), h.get("status", ""), arch=normalize_arch(h.get("architecture")),
                             extra={"vcpus_total": h.get("totalCpuCapacity"), "vcpus_used": _sub(h.get("totalCpuCapacity"), h.get("availableCpuCapacity")),
                                    "vcpus_physical": h.get("cpuNum"), "ram_mb_total": _div(h.get("totalMemoryCapacity"), MIB),
                                    "ram_mb_used": _div(_sub(h.get("totalMemoryCapacity"), h.get("availableMemoryCapacity")), MIB)})
