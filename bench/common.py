@@ -42,3 +42,64 @@ def row(name: str, value: str, anchor: str = "", ratio: str = "", target: str = 
 
 
 HEADER = "| measurement | median | anchor (same run) | ratio | target | met |\n|---|---|---|---|---|---|"
+
+
+# -- targets that judge themselves ---------------------------------------------------------------
+# Every benchmark states its targets through a Judge; `finish()` prints them, writes the results
+# as JSON under bench/results/ (docs/benchmarks.md's "met" column is generated from those files)
+# and returns the exit code: 1 when any stated target was missed, so `make bench` fails.
+
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+from dataclasses import asdict, dataclass, field  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Check:
+    target: str  # the target in words, with its issue, e.g. "plan over 20,000 servers < 1 s (#9)"
+    value: float  # the measured figure (median, ratio, MB ...)
+    limit: float
+    unit: str = ""
+    op: str = "<="  # "<=" or ">="
+    anchor: str = ""  # what it was compared with in the same run, e.g. "exporter 0.52 ms"
+
+    @property
+    def met(self) -> bool:
+        return self.value <= self.limit if self.op == "<=" else self.value >= self.limit
+
+
+@dataclass
+class Judge:
+    script: str  # the bench script's stem, e.g. "bench_plan"
+    command: str = ""  # the command that reproduces the run
+    checks: list[Check] = field(default_factory=list)
+
+    def check(self, target: str, value: float, limit: float, *, unit: str = "", op: str = "<=", anchor: str = "") -> Check:
+        c = Check(target, float(value), float(limit), unit, op, anchor)
+        self.checks.append(c)
+        return c
+
+    def finish(self) -> int:
+        """Print every target with its verdict, save the results, return 1 if any was missed."""
+        print("\n| target | measured | limit | anchor (same run) | met |\n|---|---|---|---|---|")
+        for c in self.checks:
+            print(f"| {c.target} | {c.value:.4g} {c.unit} | {c.op} {c.limit:g} {c.unit} | {c.anchor} | {'yes' if c.met else 'NO'} |")
+        missed = [c.target for c in self.checks if not c.met]
+        RESULTS_DIR.mkdir(exist_ok=True)
+        record = {
+            "script": self.script,
+            "command": self.command,
+            "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}",
+            "checks": [{**asdict(c), "met": c.met} for c in self.checks],
+        }
+        (RESULTS_DIR / f"{self.script}.json").write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+        if missed:
+            print(f"\nMISSED {len(missed)} target(s) in {self.script}: " + "; ".join(missed))
+            return 1
+        return 0
