@@ -22,6 +22,8 @@ from cloudctl.secrets import Secret, with_base
 
 ENV_CONFIG = "CLOUDCTL_CONFIG"
 LOCAL_NAME = "cloudctl.yaml"
+# First line of a config written by `cloudctl sim serve`, with the SHA-256 of everything after it.
+SIM_MARK = "# cloudctl: written by cloudctl sim serve, sha256="
 
 
 class Strict(BaseModel):
@@ -142,6 +144,7 @@ class LoadedConfig:
     config: Config
     source: Path | None  # None: built-in defaults
     warnings: list[Problem] = field(default_factory=list)
+    simulator: bool = False  # written by `cloudctl sim serve` and unchanged since
 
     @property
     def base_dir(self) -> Path:
@@ -215,15 +218,31 @@ def literal_secret_warnings(doc: yamlfile.Document, data: Any, path: tuple = ())
         for k, v in data.items():
             out += literal_secret_warnings(doc, v, path + (k,))
     elif isinstance(data, Secret) and data.kind == "literal":
-        out.append(
-            Problem(
-                doc.where(path),
-                "literal secret in config file",
-                "use env:NAME or file:PATH so the value stays out of the file; literals are for demos",
-                yamlfile.format_path(path),
-            )
-        )
+        from cloudctl.i18n import t
+
+        out.append(Problem(doc.where(path), t("config.literal_secret"), t("config.literal_secret.hint"), yamlfile.format_path(path)))
     return out
+
+
+def simulator_config_text(body: str) -> str:
+    """The text of a config that ``cloudctl sim serve`` writes: a marker line that hashes the rest."""
+    import hashlib
+
+    rest = "# Written by `cloudctl sim serve`: demo credentials for the local simulators only.\n" + body
+    return f"{SIM_MARK}{hashlib.sha256(rest.encode('utf-8')).hexdigest()}\n{rest}"
+
+
+def written_by_simulator(text: str) -> bool:
+    """True for a config ``cloudctl sim serve`` wrote and nobody changed since.
+
+    Its demo credentials are literal by design; ``sim serve`` says so once when it writes the
+    file, so commands reading it do not repeat the literal-secret warnings. An edited file is
+    an ordinary config again, warnings included.
+    """
+    import hashlib
+
+    first, _, rest = text.partition("\n")
+    return first.startswith(SIM_MARK) and first[len(SIM_MARK):].strip() == hashlib.sha256(rest.encode("utf-8")).hexdigest()
 
 
 def parse(doc: yamlfile.Document) -> LoadedConfig:
@@ -246,7 +265,15 @@ def load(explicit: str | os.PathLike[str] | None = None) -> LoadedConfig:
     path = discover(explicit)
     if path is None:
         return LoadedConfig(Config(), None)
-    return parse(yamlfile.load(path))
+    loaded = parse(yamlfile.load(path))
+    if loaded.warnings:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeError):
+            text = ""
+        if written_by_simulator(text):
+            loaded.warnings, loaded.simulator = [], True
+    return loaded
 
 
 def redacted(cfg: Config) -> dict:

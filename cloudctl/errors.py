@@ -68,12 +68,16 @@ class Problem:
     field: str = ""  # dotted path inside the document, e.g. ``nodes[3].address``
 
     def __str__(self) -> str:
-        text = f"{self.location}: "
+        from cloudctl.i18n import language
+
+        # Chinese text takes full-width punctuation (：（）); the place itself stays path:line:col.
+        colon, left, right = ("：", "（", "）") if language() == "zh" else (": ", " (", ")")
+        text = f"{self.location}{colon}"
         if self.field:
-            text += f"{self.field}: "
+            text += f"{self.field}{colon}"
         text += self.message
         if self.hint:
-            text += f" ({self.hint})"
+            text += f"{left}{self.hint}{right}"
         return text
 
 
@@ -100,7 +104,7 @@ class UsageError(CloudctlError):
 class InputError(CloudctlError):
     """An input file is invalid. Carries every problem found, not just the first."""
 
-    what = "input"
+    what = "input"  # catalog key errors.what.<what> (spaces as underscores)
 
     def __init__(self, problems: list[Problem] | Problem | str, *, hint: str = "") -> None:
         if isinstance(problems, str):
@@ -108,9 +112,12 @@ class InputError(CloudctlError):
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = sorted(problems, key=lambda p: p.location)
+        from cloudctl.i18n import t
+
         n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in {self.what}"
-        super().__init__(head + ":\n" + "\n".join(str(p) for p in self.problems), hint=hint)
+        what = t("errors.what." + self.what.replace(" ", "_"))
+        head = t("errors.problems.one" if n == 1 else "errors.problems.many", what=what, n=n)
+        super().__init__(head + "\n" + "\n".join(str(p) for p in self.problems), hint=hint)
 
 
 class ConfigError(InputError):

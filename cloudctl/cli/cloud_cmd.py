@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from cloudctl.cli.options import OutputOpt, StoreOpt
 from cloudctl.cli.render import Format
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudctl.store import Store
 
 ProviderOpt = Annotated[Optional[list[str]], typer.Option("--provider", "-p", help="Only this provider (repeatable).", show_default=False)]
 KIND_ALIASES = {"servers": "server", "vms": "server", "volumes": "volume", "networks": "network", "subnets": "subnet",
@@ -30,12 +33,13 @@ BASE_COLUMNS = ["provider", "kind", "id", "name", "status", "project", "region"]
 
 
 def _kind(name: str) -> str:
-    from cloudctl.errors import UsageError
     from cloudctl.model import KINDS
 
     kind = KIND_ALIASES.get(name.lower(), name.lower())
     if kind not in KINDS:
-        raise UsageError(f"unknown kind {name!r}", hint=f"use one of: {', '.join(KINDS)} (singular or plural)")
+        from cloudctl.cli.options import unknown_names
+
+        raise unknown_names("kind", [name], [*KINDS, *KIND_ALIASES])
     return kind
 
 
@@ -67,6 +71,8 @@ def sync(
     from cloudctl.sync import sync as run
 
     loaded = current.config()
+    if provider:
+        _check_names("provider", provider, list(loaded.config.providers))
     with _open(store, create=True) as st:
         progress = None
         if sys.stderr.isatty():
@@ -94,19 +100,45 @@ def sync(
     return ExitCode.OK
 
 
-def _matches(row: dict, where: list[tuple[str, str]]) -> bool:
-    return all(str(row.get(k) if row.get(k) is not None else "") == v for k, v in where)
+def _check_names(what: str, given: list[str] | tuple[str, ...], valid: list[str]) -> None:
+    from cloudctl.cli.options import unknown_names
+
+    bad = [g for g in given if g not in valid]
+    if bad:
+        raise unknown_names(what, bad, valid)
+
+
+def _store_providers(st: "Store") -> list[str]:
+    return [p["provider"] for p in st.provider_status()]
+
+
+# Filters whose values come from a closed set: a value outside it is a typo, not an empty answer.
+def _closed_values(field: str, rows: list[dict], st: "Store") -> list[str] | None:
+    from cloudctl.model import Status
+
+    if field == "status":
+        return list(Status.__args__)  # type: ignore[attr-defined]
+    if field == "provider":
+        return _store_providers(st)
+    if field == "arch":
+        return sorted({"x86_64", "aarch64"} | {r["arch"] for r in rows if r.get("arch")})
+    if field == "project":
+        return sorted({r["project"] for r in rows if r.get("project")})
+    if field == "kind":
+        from cloudctl.model import KINDS
+
+        return list(KINDS)
+    return None
 
 
 def ls(
     kind: Annotated[str, typer.Argument(help="server, volume, network, subnet, floating_ip, project, quota, capacity (or plural).")],
     provider: ProviderOpt = None,
     project: Annotated[Optional[str], typer.Option("--project", help="Only this project (tenant / department).")] = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="Only this normalized status (active, stopped, ...).")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="Only this normalized status (active, stopped, error, ...).")] = None,
     arch: Annotated[Optional[str], typer.Option("--arch", help="Only this architecture (x86_64, aarch64).")] = None,
     system: Annotated[Optional[str], typer.Option("--system", help="Only resources of this inventory system id.")] = None,
-    where: Annotated[Optional[list[str]], typer.Option("--where", "-w", help="KEY=VALUE filter on any field (repeatable).")] = None,
-    columns: Annotated[Optional[str], typer.Option("--columns", help="Comma-separated columns (default: per kind; 'all' for every field).")] = None,
+    where: Annotated[Optional[list[str]], typer.Option("--where", "-w", help="KEY=VALUE filter on any field (repeatable; nested fields as tags.system-id).")] = None,
     sort: Annotated[Optional[str], typer.Option("--sort", help="Comma-separated sort keys; prefix '-' for descending.")] = None,
     snapshot: Annotated[Optional[int], typer.Option("--snapshot", help="Read this snapshot instead of the latest data.")] = None,
     store: StoreOpt = None,
@@ -114,46 +146,81 @@ def ls(
 ) -> None:
     """List resources of one kind from the local store (no network).
 
+    Unknown columns, --where fields, statuses, architectures, providers and projects are usage
+    errors (exit 2) that list the valid names. Machine formats show every field by default;
+    CSV and XLSX give provider-specific fields (flavor, vcpus, tags ...) one column each.
+
     Example:  cloudctl ls servers --provider huawei --arch aarch64 -o json
     """
-    from cloudctl.cli.render import render
+    from cloudctl.cli.render import destination, listing, render
     from cloudctl.errors import UsageError
+    from cloudctl.i18n import t
+    from cloudctl.sheets import all_columns, expand_columns, lookup
 
     k = _kind(kind)
     conds: list[tuple[str, str]] = []
     for w in where or ():
         key, eq, value = w.partition("=")
         if not eq or not key:
-            raise UsageError(f"--where {w!r}: expected KEY=VALUE", hint="example: --where flavor=kc1.large.2")
+            raise UsageError(t("cli.where_syntax", value=w), hint=t("cli.where_syntax.hint"))
         conds.append((key, value))
+    if arch is not None:
+        from cloudctl.providers.wire import normalize_arch
+
+        arch = normalize_arch(arch) or arch  # arm64 -> aarch64, amd64 -> x86_64, as the drivers store them
     conds += [(f, v) for f, v in (("project", project), ("status", status), ("arch", arch), ("system", system)) if v is not None]
-    provs = set(provider or ())
+    provs = list(dict.fromkeys(provider or ()))
+    opts = listing()
     with _open(store) as st:
-        if output is Format.json and not (conds or sort or columns) and len(provs) <= 1:
+        if provs:
+            _check_names("provider", provs, _store_providers(st))
+        if output is Format.json and not (conds or sort or opts.columns or opts.excel_bom) and len(provs) <= 1:
             # Fast path (50,000 servers well under a second): JSON text straight from the store.
             lines = list(st.json_objects(k, snapshot=snapshot, provider=next(iter(provs), None)))
-            sys.stdout.write("[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n")
+            with destination() as out:
+                out.write("[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n")
             return
-        rows = [r.flat() for r in st.resources(k, snapshot=snapshot) if not provs or r.provider in provs]
-    rows = [r for r in rows if _matches(r, conds)] if conds else rows
-    for key in reversed([s for s in (sort or "").split(",") if s]):
-        desc, key = key.startswith("-"), key.lstrip("-")
-        rows.sort(key=lambda r: (r.get(key) is None, r.get(key) if isinstance(r.get(key), (int, float)) else str(r.get(key) or "")), reverse=desc)
-    if columns == "all":
-        cols = None
-    elif columns:
-        cols = [c.strip() for c in columns.split(",") if c.strip()]
-    elif output in (Format.table,):
-        cols = DEFAULT_COLUMNS.get(k, BASE_COLUMNS)
+        rows = [r.flat() for r in st.resources(k, snapshot=snapshot)]
+        fields: list[str] | None = None
+        if conds or sort or opts.columns:
+            from cloudctl.model import Resource
+
+            common = [f for f in Resource.__slots__ if f != "extra"]  # type: ignore[attr-defined]
+            fields = list(dict.fromkeys(common + expand_columns(rows, all_columns(rows))))
+            keys = [c for c, _ in conds] + [s.strip().lstrip("-") for s in (sort or "").split(",") if s.strip()]
+            _check_names("field", [c for c, _ in conds], fields)
+            if sort:
+                from cloudctl.cli.options import unknown_names
+
+                bad = [s for s in keys[len(conds):] if s not in fields]
+                if bad:
+                    raise unknown_names("sort_key", bad, fields)
+            for key, value in conds:
+                closed = _closed_values(key, rows, st)
+                if closed is not None:
+                    _check_names(key, [value], closed)
+    if provs:
+        rows = [r for r in rows if r["provider"] in provs]
+    if conds:
+        rows = [r for r in rows if all(_text(lookup(r, key)) == v for key, v in conds)]
+    for key in reversed([s for s in (sort or "").split(",") if s.strip()]):
+        desc, key = key.strip().startswith("-"), key.strip().lstrip("-")
+        rows.sort(key=lambda r: (lookup(r, key) is None, v if isinstance(v := lookup(r, key), (int, float)) else str(v or "")), reverse=desc)
+    # Tables show a few columns per kind; machine formats and spreadsheets every field.
+    cols = DEFAULT_COLUMNS.get(k, BASE_COLUMNS) if output is Format.table else None
+    if output is Format.json and not (opts.columns or opts.excel_bom) and opts.out is None:
+        _write_json(rows)
     else:
-        cols = None  # machine formats: every field, the base ones first
-    if output is Format.json:
-        _write_json(rows, cols)
-    else:
-        render(rows, output, cols)
+        render(rows, output, cols, fields=fields, sheet=t(f"cli.kind.{k}"))
 
 
-def _write_json(rows: list[dict], cols: list[str] | None) -> None:
+def _text(value: object) -> str:
+    from cloudctl.sheets import text
+
+    return "" if value is None else text(value) if not isinstance(value, bool) else str(value).lower()
+
+
+def _write_json(rows: list[dict]) -> None:
     """A JSON list of flat objects, one object per line.
 
     Rows from the store are already plain JSON values, so the C encoder can do the work: the
@@ -163,9 +230,9 @@ def _write_json(rows: list[dict], cols: list[str] | None) -> None:
     import json
 
     enc = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    # Every row already has the common fields first (Resource.flat); without --columns each
-    # object keeps its own extra fields as they are.
-    lines = [enc(r) for r in rows] if cols is None else [enc({c: r.get(c) for c in cols}) for r in rows]
+    # Every row already has the common fields first (Resource.flat); each object keeps its own
+    # extra fields as they are (--columns goes through the generic renderer).
+    lines = [enc(r) for r in rows]
     sys.stdout.write("[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n")
 
 
@@ -178,24 +245,37 @@ def show(
 ) -> None:
     """Show every field of one resource from the local store.
 
-    Example:  cloudctl show server 4d3c2b1a-0000-4000-8000-000000000001
+    An id or name that matches resources of several providers (a project named the same on
+    three clouds) is an error listing them; --provider chooses.
+
+    Example:  cloudctl show project lvliang-czj --provider huawei
     """
-    from cloudctl.cli.render import render
+    from cloudctl.cli.render import listing, render, select_columns
     from cloudctl.errors import UsageError
+    from cloudctl.i18n import t
+    from cloudctl.sheets import expand_columns, lookup
 
     k = _kind(kind)
-    provs = set(provider or ())
+    provs = list(dict.fromkeys(provider or ()))
     with _open(store) as st:
+        if provs:
+            _check_names("provider", provs, _store_providers(st))
         found = [r for r in st.resources(k) if (r.id == id or r.name == id) and (not provs or r.provider in provs)]
+    what = t(f"cli.kind.{k}")
     if not found:
-        raise UsageError(f"no {k} with id or name {id!r} in the store", hint=f"list them with `cloudctl ls {k}`; run `cloudctl sync` to refresh")
-    if len(found) > 1 and not any(r.id == id for r in found):
-        raise UsageError(f"{len(found)} {k}s are named {id!r}", hint="give the id instead, or add --provider")
-    exact = [r for r in found if r.id == id] or found
+        raise UsageError(t("cli.show.none", id=id, kind=what), hint=t("cli.show.none.hint", kind_id=k))
+    if len(found) > 1:
+        candidates = "; ".join(f"{r.provider} {r.id} ({r.name})" for r in found)
+        raise UsageError(t("cli.show.ambiguous", count=len(found), kind=what, id=id, candidates=candidates),
+                         hint=t("cli.show.ambiguous.hint", providers=", ".join(sorted({r.provider for r in found}))))
+    flat = found[0].flat()
     if output is Format.table:
-        render([{"field": f, "value": v} for f, v in exact[0].flat().items()], output, ["field", "value"])
+        opts = listing()
+        names = select_columns([flat], expand_columns([flat], list(flat)), opts.columns)
+        opts.columns = None  # used up: the table lists the fields as rows
+        render([{"field": f, "value": lookup(flat, f)} for f in names], output, ["field", "value"])
     else:
-        render([r.flat() for r in exact], output)
+        render([flat], output, sheet=what)
 
 
 def diff(
@@ -207,9 +287,11 @@ def diff(
 ) -> int:
     """What was added, removed or changed (field by field) between two snapshots.
 
+    The table ends with the summary line (`cloudctl diff | tail -1`); with -o json/csv/yaml the
+    summary goes to stderr. CSV and XLSX give each changed field its from/to columns.
+
     Example:  cloudctl diff --exit-code
     """
-    from cloudctl.cli.output import note
     from cloudctl.cli.render import render
     from cloudctl.errors import ExitCode
     from cloudctl.i18n import t
@@ -222,9 +304,11 @@ def diff(
         rows = [{**c.flat(), "fields": ", ".join(f"{k}: {x!r} → {y!r}" for k, (x, y) in c.fields.items())} for c in changes]
     else:
         rows = [c.flat() for c in changes]
-    render(rows, output, ["change", "provider", "kind", "id", "name", "fields"], title=t("cloud.diff.title", a=a, b=b))
-    note(t("cloud.diff.summary", added=sum(c.change == "added" for c in changes), removed=sum(c.change == "removed" for c in changes),
-           changed=sum(c.change == "changed" for c in changes)))
+    summary = t("cloud.diff.summary", added=sum(c.change == "added" for c in changes), removed=sum(c.change == "removed" for c in changes),
+                changed=sum(c.change == "changed" for c in changes))
+    # Under a table the summary is the last line of stdout (`cloudctl diff | tail -1`); with a
+    # machine format it goes to stderr so the JSON or CSV stays clean.
+    render(rows, output, ["change", "provider", "kind", "id", "name", "fields"], title=t("cloud.diff.title", a=a, b=b), summary=summary)
     return ExitCode.PROBLEMS if exit_code and changes else ExitCode.OK
 
 
@@ -240,39 +324,52 @@ def snapshots(store: StoreOpt = None, output: OutputOpt = Format.table) -> None:
                  "providers": ", ".join(f"{p}={v}" for p, v in s.providers.items()),
                  "resources": sum(sum(c.values()) for c in s.counts.values()),
                  "errors": "; ".join(f"{p}: {e}" for p, e in s.errors.items())} for s in st.snapshots()]
-    render(rows, output, ["id", "started", "finished", "status", "providers", "resources", "errors"])
+    from cloudctl.i18n import t
+
+    render(rows, output, ["id", "started", "finished", "status", "providers", "resources", "errors"], title=t("cli.title.snapshots"))
+
+
+ExportOutputOpt = Annotated[
+    Format,
+    typer.Option("--output", "-o", help="Output format: jsonl, json, csv, yaml, xlsx (one sheet per kind; needs --out) or table.", case_sensitive=False),
+]
 
 
 def export(
-    format: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",  # noqa: A002
     kind: Annotated[Optional[str], typer.Option("--kind", help="Only this kind.")] = None,
     snapshot: Annotated[Optional[int], typer.Option("--snapshot", help="Export this snapshot instead of the latest data.")] = None,
     store: StoreOpt = None,
+    output: ExportOutputOpt = Format.jsonl,
+    format_: Annotated[Optional[str], typer.Option("--format", "-f", hidden=True, help="Deprecated: use -o.")] = None,
 ) -> None:
-    """Export resources from the local store as JSON Lines or CSV on stdout.
+    """Export every resource from the local store: JSON Lines by default, or CSV, XLSX, ...
 
-    Example:  cloudctl export --format jsonl > resources.jsonl
+    CSV and XLSX give provider-specific fields (flavor, vcpus, tags ...) one column each;
+    --columns picks them. -o xlsx --out FILE writes one sheet per kind.
+
+    Example:  cloudctl export -o xlsx --out resources.xlsx
     """
-    import csv
-    import json
+    from cloudctl.cli.output import warn
+    from cloudctl.cli.render import render
+    from cloudctl.i18n import t
 
-    from cloudctl.errors import UsageError
-    from cloudctl.model import Resource
-
-    if format not in ("jsonl", "csv"):
-        raise UsageError(f"--format {format!r}: use jsonl or csv")
+    if format_ is not None:
+        # The old -f/--format jsonl|csv keeps working for scripts written against it.
+        warn(t("cli.format_deprecated", option="-f/--format"))
+        output = _format(format_)
     k = _kind(kind) if kind else None
-    fields = [f for f in Resource.__slots__ if f != "extra"] + ["extra"]  # type: ignore[attr-defined]
-    out = sys.stdout
     with _open(store) as st:
-        if format == "csv":
-            w = csv.writer(out, lineterminator="\n")
-            w.writerow(fields)
-        for r in st.resources(k, snapshot=snapshot):
-            if format == "jsonl":
-                out.write(json.dumps(r.flat(), ensure_ascii=False, default=str) + "\n")
-            else:
-                w.writerow([json.dumps(r.extra, ensure_ascii=False, default=str) if f == "extra" else getattr(r, f) for f in fields])
+        rows = [r.flat() for r in st.resources(k, snapshot=snapshot)]
+    render(rows, output, sheet_by="kind")
+
+
+def _format(value: str) -> Format:
+    try:
+        return Format(value.lower())
+    except ValueError:
+        from cloudctl.cli.options import unknown_names
+
+        raise unknown_names("format", [value], [f.value for f in Format]) from None
 
 
 def capacity(provider: ProviderOpt = None, store: StoreOpt = None, output: OutputOpt = Format.table) -> None:
@@ -285,13 +382,14 @@ def capacity(provider: ProviderOpt = None, store: StoreOpt = None, output: Outpu
     """
     from cloudctl.capacity import capacity_rows
     from cloudctl.cli.render import render
+    from cloudctl.i18n import t
 
     with _open(store) as st:
+        if provider:
+            _check_names("provider", provider, _store_providers(st))
         rows = capacity_rows(st)
     if provider:
         rows = [r for r in rows if r["provider"] in provider]
     cols = ["provider", "project", "vcpus", "vcpus_quota", "vcpus_capacity", "vcpus_utilization", "ram_mb", "ram_mb_quota",
             "ram_mb_capacity", "ram_mb_utilization", "disk_gb", "disk_gb_quota", "disk_gb_capacity", "disk_gb_utilization"]
-    short = {c: c.replace("vcpus", "vCPU").replace("ram_mb", "RAM MiB").replace("disk_gb", "disk GiB").replace("_utilization", " util")
-             .replace("_capacity", " cap").replace("_quota", " quota") for c in cols}
-    render(rows, output, cols, headers=short)
+    render(rows, output, cols, sheet=t("cli.title.capacity"), percent=[c for c in cols if c.endswith("_utilization")])

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import typer
+import enum
+from typing import Annotated
 
-from cloudctl.cli.options import OutputOpt
-from cloudctl.cli.render import Format
+import typer
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 
+class DocFormat(str, enum.Enum):
+    """One document, not records: YAML or JSON only."""
+
+    yaml = "yaml"
+    json = "json"
+
+
 @app.command("show")
-def show(output: OutputOpt = Format.yaml) -> None:
+def show(output: Annotated[DocFormat, typer.Option("--output", "-o", help="yaml or json.", case_sensitive=False)] = DocFormat.yaml) -> None:
     """Print the effective configuration; every secret is shown as <secret>.
 
     Example:  cloudctl --config cloudctl.yaml config show -o json
@@ -28,7 +35,7 @@ def show(output: OutputOpt = Format.yaml) -> None:
         "policies": str(loaded.policies_dir),
         **{k: v for k, v in redacted(loaded.config).items() if k not in ("inventory", "store", "policies")},
     }
-    if output is Format.json:
+    if output is DocFormat.json:
         render.write_json(data)
     else:
         import yaml

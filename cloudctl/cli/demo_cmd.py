@@ -80,8 +80,11 @@ def _facts(step: "Step", lang: str) -> str:
 
     if step.status == "skipped":
         return t(step.reason, lang)
+    key = f"report.demo.facts.{step.name}"
+    if step.name == "sync" and step.facts.get("failed") == 0:
+        key += "_ok"  # natural phrasing, not "0 clouds failed"
     try:
-        return t(f"report.demo.facts.{step.name}", lang, **step.facts)
+        return t(key, lang, **step.facts)
     except KeyError:
         return ""
 

@@ -50,6 +50,8 @@ def summary(directory: DirArg = None, output: OutputOpt = Format.table) -> None:
     from cloudctl.inventory import load_inventory
     from cloudctl.inventory.summary import county_summary
 
+    from cloudctl.i18n import t
+
     inv = load_inventory(inventory_dir(directory))
     rows = county_summary(inv)
-    render.render(rows, output, title="吕梁市 inventory summary / 清单概览")
+    render.render(rows, output, title=t("cli.title.inventory_summary"))

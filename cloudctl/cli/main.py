@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -11,6 +12,7 @@ import typer
 
 from cloudctl import __version__
 from cloudctl.cli import state
+from cloudctl.cli.options import apply_listing_options
 
 app = typer.Typer(
     name="cloudctl",
@@ -30,12 +32,14 @@ app = typer.Typer(
 # Command groups and commands, registered explicitly. Each module imports only typer at top
 # level; the work happens inside the command functions.
 GROUPS: dict[str, tuple[str, str]] = {
-    # name: ("module:attribute", help)
-    "config": ("cloudctl.cli.config_cmd:app", "Show and check the effective configuration."),
-    "inventory": ("cloudctl.cli.inventory_cmd:app", "Validate and summarise the inventory of record."),
-    "sim": ("cloudctl.cli.sim_cmd:app", "Run the simulators of the clouds and of the SNMP fleet."),
-    "migrate": ("cloudctl.cli.migrate_cmd:app", "Migration progress and the plan's KPIs (上云迁移)."),
-    "policy": ("cloudctl.cli.policy_cmd:app", "Check the inventory against the plan's policies (CI)."),
+    # name: ("module:attribute", help with an example, like every leaf command's)
+    "config": ("cloudctl.cli.config_cmd:app", "Show and check the effective configuration.\n\nExample:  cloudctl config check"),
+    "inventory": ("cloudctl.cli.inventory_cmd:app", "Validate and summarise the inventory of record.\n\nExample:  cloudctl inventory validate inventory/"),
+    "sim": ("cloudctl.cli.sim_cmd:app", "Run the simulators of the clouds and of the SNMP fleet.\n\n"
+            "Example:  cloudctl sim serve --write-config /tmp/sim/cloudctl.yaml"),
+    "migrate": ("cloudctl.cli.migrate_cmd:app", "Migration progress and the plan's KPIs (上云迁移).\n\nExample:  cloudctl migrate kpis -o csv"),
+    "policy": ("cloudctl.cli.policy_cmd:app", "Check the inventory against the plan's policies (CI).\n\n"
+               "Example:  cloudctl policy check policies/ --fail-on high"),
 }
 COMMANDS: dict[str, str] = {
     # name: "module:function"
@@ -60,6 +64,8 @@ for _name, (_ref, _help) in GROUPS.items():
     app.add_typer(_load(_ref), name=_name, help=_help)
 for _name, _ref in COMMANDS.items():
     app.command(name=_name)(_load(_ref))
+# Every command that prints records gets the same --columns, --out and --excel-bom.
+apply_listing_options(app)
 
 
 def _version(value: bool) -> None:
@@ -109,6 +115,11 @@ def main(argv: list[str] | None = None, *, application: typer.Typer | None = Non
     args = sys.argv[1:] if argv is None else list(argv)
     state.current = state.Globals(debug="--debug" in args or os.environ.get("CLOUDCTL_DEBUG") == "1")
     set_language(None)  # per invocation: --lang / config / locale decide anew (tests call main() often)
+    if "--lang" in args[:-1]:
+        # Early, so that errors raised before the global options are processed (an unknown
+        # command) are in that language too; the option itself validates the value.
+        with contextlib.suppress(ValueError):
+            set_language(args[args.index("--lang") + 1])
     command = typer.main.get_command(application or app)
     try:
         result = command.main(args=args, prog_name="cloudctl", standalone_mode=False)
@@ -124,11 +135,7 @@ def main(argv: list[str] | None = None, *, application: typer.Typer | None = Non
         error(t("interrupted"))
         return ExitCode.INTERRUPTED
     except typer.TyperException as exc:  # usage errors: bad flag, missing argument, ...
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show()
-        else:
-            error(exc.format_message())
+        _usage_error(exc)
         return ExitCode.INVALID
     except CloudctlError as exc:
         if state.current.debug:
@@ -151,6 +158,57 @@ def main(argv: list[str] | None = None, *, application: typer.Typer | None = Non
             traceback.print_exc()
         error(t("internal_error", kind=type(exc).__name__))
         return ExitCode.INTERNAL
+
+
+def _usage_error(exc: Exception) -> None:
+    """Click's usage errors (unknown option, missing argument, bad value), in the active language."""
+    import re
+
+    from cloudctl.cli.output import error
+    from cloudctl.i18n import MESSAGES, language, t
+
+    show = getattr(exc, "show", None)
+    ctx = getattr(exc, "ctx", None)
+    if language() != "zh" or type(exc).__name__ == "NoArgsIsHelpError":
+        if show is not None:
+            show()
+        else:
+            error(exc.format_message())  # type: ignore[attr-defined]
+        return
+    kind = type(exc).__name__
+    message = getattr(exc, "message", "") or ""
+    hint = ""
+    if kind == "NoSuchOption":
+        text = t("cli.usage.no_such_option", name=exc.option_name)  # type: ignore[attr-defined]
+        if exc.possibilities:  # type: ignore[attr-defined]
+            hint = t("cli.hint.did_you_mean", names=", ".join(sorted(exc.possibilities)))  # type: ignore[attr-defined]
+    elif kind == "MissingParameter":
+        param = exc.param  # type: ignore[attr-defined]
+        what = exc.param_type or (param.param_type_name if param is not None else "parameter")  # type: ignore[attr-defined]
+        name = param.get_error_hint() if param is not None else ""
+        text = t("cli.usage.missing", what=t(f"cli.usage.missing.{what}") if f"cli.usage.missing.{what}" in MESSAGES else what, name=name)
+    elif kind == "BadParameter":
+        param = exc.param  # type: ignore[attr-defined]
+        name = param.get_error_hint() if param is not None else ""
+        message = message.removeprefix("Value error, ")
+        m = re.fullmatch(r"(.*) is not one of (.*?)\.?", message, re.S)
+        detail = t("cli.usage.bad_choice", value=m.group(1), choices=m.group(2)) if m else message
+        text = t("cli.usage.bad_value", name=name, detail=detail)
+    elif m := re.fullmatch(r"No such command (.*?)\.(?:\s*Did you mean (.*?)\?)?", message):
+        text = t("cli.usage.no_such_command", name=m.group(1))
+        if m.group(2):
+            hint = t("cli.hint.did_you_mean", names=m.group(2))
+    elif m := re.fullmatch(r"Option (.*) requires an argument\.?", message):
+        text = t("cli.usage.needs_value", name=m.group(1))
+    elif m := re.fullmatch(r"Got unexpected extra arguments?(?:\(s\))? \((.*)\)", message):
+        text = t("cli.usage.extra", args=m.group(1))
+    else:
+        text = message
+    if ctx is None:
+        error(text, hint)
+        return
+    print(ctx.get_usage().replace("Usage: ", "用法：", 1), file=sys.stderr)
+    error(text, hint or t("cli.usage.try", command=ctx.command_path))
 
 
 if __name__ == "__main__":  # pragma: no cover

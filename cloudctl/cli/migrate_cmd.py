@@ -32,8 +32,9 @@ def open_evidence(store: Path | None, no_store: bool):  # noqa: ANN201 - a Store
     if no_store:
         if store is not None:
             from cloudctl.errors import UsageError
+            from cloudctl.i18n import t
 
-            raise UsageError("--store and --no-store exclude each other")
+            raise UsageError(t("cli.store_and_no_store"))
         return None
     from cloudctl.cli.options import store_path
     from cloudctl.store import Store
@@ -73,6 +74,7 @@ def status(
     """
     from cloudctl import migration
     from cloudctl.cli import render
+    from cloudctl.i18n import t
 
     inv = _inventory(inventory)
     st = open_evidence(store, no_store)
@@ -81,9 +83,9 @@ def status(
             if st is None:
                 from cloudctl.errors import UsageError
 
-                raise UsageError("--findings needs a store", hint="run `cloudctl sync` first or pass --store FILE")
+                raise UsageError(t("cli.findings_need_store"), hint=t("cli.findings_need_store.hint"))
             rows = [f.row() for f in migration.findings(inv, st)]
-            render.render(rows, output, ["kind", "system", "message", "location", "resources"], title="migration findings / 迁移核查")
+            render.render(rows, output, ["kind", "system", "message", "location", "resources"], title=t("cli.title.findings"))
             return
         rows = migration.status(inv, st, by=by.value)
         if st is not None:
@@ -96,7 +98,7 @@ def status(
     finally:
         if st is not None:
             st.close()
-    render.render(rows, output, title=f"migration by {by.value} / 迁移进度")
+    render.render(rows, output, title=t("cli.title.migrate_status", by=render.header(by.value)), percent=["rate"])
 
 
 @app.command("kpis")
@@ -125,10 +127,14 @@ def kpis(
     finally:
         if st is not None:
             st.close()
-    cols = ["id", "title_zh", "numerator", "denominator", "value", "target", "gap", "met", "deadline", "days_left", "source"]
-    if output != Format.table:
-        cols.insert(2, "title_en")
-    render.render(rows, output, cols, title="migration KPIs / 迁移指标")
+    from cloudctl.i18n import language, t
+
+    cols = None  # machine formats: every field, both titles
+    if output is Format.table:
+        # People read one language: the title in theirs.
+        rows = [{**r, "title": r["title_zh"] if language() == "zh" else r["title_en"]} for r in rows]
+        cols = ["id", "title", "numerator", "denominator", "value", "target", "gap", "met", "deadline", "days_left", "source"]
+    render.render(rows, output, cols, title=t("cli.title.kpis"), percent=["value", "target", "gap"])
 
 
 @app.command("waves")
@@ -158,7 +164,9 @@ def waves(
     cols = ["id", "name", "start", "end", "status", "total", "migrated", "in_progress", "remaining"]
     if st is not None:
         cols.append("verified")
-    render.render(rows, output, cols, title="migration waves / 迁移批次")
+    from cloudctl.i18n import t
+
+    render.render(rows, output, cols, title=t("cli.title.waves"))
 
 
 def _date(value: str | None):  # noqa: ANN202
@@ -167,8 +175,9 @@ def _date(value: str | None):  # noqa: ANN202
     import datetime as dt
 
     from cloudctl.errors import UsageError
+    from cloudctl.i18n import t
 
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--today: bad date {value!r}", hint="write YYYY-MM-DD") from None
+        raise UsageError(t("cli.bad_date", option="--today", value=value), hint=t("cli.bad_date.hint")) from None

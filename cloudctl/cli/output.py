@@ -8,7 +8,7 @@ from cloudctl.i18n import t
 
 
 def warn(message: str) -> None:
-    print(f"{t('warning')}: {message}", file=sys.stderr)
+    print(t("cli.warning", message=message), file=sys.stderr)
 
 
 def note(message: str) -> None:
@@ -16,6 +16,6 @@ def note(message: str) -> None:
 
 
 def error(message: str, hint: str = "") -> None:
-    print(f"{t('error')}: {message}", file=sys.stderr)
+    print(t("cli.error", message=message), file=sys.stderr)
     if hint:
-        print(f"{t('hint')}: {hint}", file=sys.stderr)
+        print(t("cli.hint", message=hint), file=sys.stderr)

@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from cloudctl.cli.options import InventoryOpt, StoreOpt
+from cloudctl.cli.render import Format
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudctl.report.model import Report
 
-
-class ReportFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
+# Whole documents: --columns does not apply (jsonl and csv are the indicators, one per row).
+DOCUMENTS = (Format.table, Format.json, Format.yaml, Format.xlsx)
 
 
 class Lang(str, enum.Enum):
@@ -26,6 +25,7 @@ class Lang(str, enum.Enum):
 
 def report(
     html: Annotated[Optional[Path], typer.Option("--html", help="Also write the report as one self-contained HTML file.", show_default=False)] = None,
+    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="Also write the report as an Excel workbook: indicators, counties, one sheet per county, nodes down, villages, waves, violations.", show_default=False)] = None,
     lang: Annotated[Optional[Lang], typer.Option("--lang", help="Language of the report: zh or en (default: --lang before the command, config, locale).", show_default=False)] = None,
     prometheus: Annotated[Optional[str], typer.Option("--prometheus", help="Prometheus server scraping the agents (adds trends), e.g. http://127.0.0.1:9090.", show_default=False)] = None,
     metrics: Annotated[Optional[str], typer.Option("--metrics", help="An agent's /metrics URL, or a file saved from it.", show_default=False)] = None,
@@ -33,7 +33,7 @@ def report(
     no_store: Annotated[bool, typer.Option("--no-store", help="Use the inventory only, not the cloud snapshots.")] = False,
     policies: Annotated[Optional[list[Path]], typer.Option("--policies", help="Policy files or directories to count violations from (default: ./policies next to the inventory).", show_default=False)] = None,
     inventory: InventoryOpt = None,
-    output: Annotated[ReportFormat, typer.Option("--output", "-o", help="Output format: table or json.", case_sensitive=False)] = ReportFormat.table,
+    output: Annotated[Format, typer.Option("--output", "-o", help="table, json or yaml (the whole report); csv or jsonl (the indicators); xlsx (the workbook, needs --out).", case_sensitive=False)] = Format.table,
     top: Annotated[int, typer.Option("--top", min=1, help="How many entries each problem list shows.")] = 10,
 ) -> None:
     """The plan's indicators: village access, IPv6, gigabit backbone, 上云率, 信创 rate, waves, the 13 counties, top problems.
@@ -41,9 +41,10 @@ def report(
     Sources: the inventory, the cloud snapshots (unless --no-store) and the agents, read from
     their /metrics (--metrics) or from Prometheus (--prometheus). Without agent data the
     village rate counts villages with a planned node. -o json prints the same numbers for
-    scripts; --html writes a printable page (Chinese by default under a zh locale).
+    scripts; --html writes a printable page and --xlsx a workbook for the monthly report
+    (Chinese by default under a zh locale).
 
-    Example:  cloudctl report --metrics http://127.0.0.1:9877/metrics --html out/report.html
+    Example:  cloudctl report --metrics http://127.0.0.1:9877/metrics --xlsx out/report.xlsx
     """
     from cloudctl import i18n
     from cloudctl.cli import render
@@ -57,6 +58,13 @@ def report(
 
     if metrics and prometheus:
         raise UsageError(t("report.err.metrics_and_prometheus"), hint=t("report.hint.metrics_and_prometheus"))
+    opts = render.listing()
+    if output in DOCUMENTS and opts.columns:
+        raise UsageError(t("cli.columns_not_here", fmt=output.value), hint=t("cli.columns_not_here.hint", formats="csv|jsonl"))
+    if output is Format.xlsx:
+        if opts.out is None:
+            raise UsageError(t("cli.xlsx_needs_out"), hint=t("cli.xlsx_needs_out.hint"))
+        xlsx = opts.out
     language = lang.value if lang else i18n.language()
     root = inventory_dir(inventory)
     inv = load_inventory(root)
@@ -69,16 +77,30 @@ def report(
     st = None if no_store else _open_store(store, note)
     try:
         rep = build_report(inv, observations=observations, store=st, policy_paths=policy_paths, top=top)
+        # The workbook lists every problem, not the top few.
+        full = build_report(inv, observations=observations, store=st, policy_paths=policy_paths, top=10**9) if xlsx is not None else None
     finally:
         if st is not None:
             st.close()
-    if output is ReportFormat.json:
+    if output is Format.json:
         render.write_json(rep.to_dict())
-    else:
+    elif output is Format.yaml:
+        import yaml
+
+        render.write_document(yaml.safe_dump(rep.to_dict(), allow_unicode=True, sort_keys=False))
+    elif output in (Format.csv, Format.jsonl):
+        from cloudctl.report.xlsx import indicator_rows
+
+        render.render(indicator_rows(rep, language), output)
+    elif output is Format.table:
         _print(rep, language)
     if html is not None:
         path = write_html(rep, html, language)
         note(t("report.written", language, path=path))
+    if full is not None and xlsx is not None:
+        from cloudctl.report.xlsx import write_workbook
+
+        note(t("report_xlsx.written", language, path=write_workbook(full, xlsx, language)))
 
 
 def _default_policies(inventory_root: Path) -> list[Path] | None:

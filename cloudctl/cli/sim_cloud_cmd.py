@@ -39,7 +39,7 @@ def serve(
     from cloudctl.sim.faults import parse_specs
 
     if xinchuang not in ("zstack", "openstack"):
-        raise UsageError(f"--xinchuang must be zstack or openstack, not '{xinchuang}'")
+        raise UsageError(t("cli.bad_choice", option="--xinchuang", choices="zstack, openstack", value=xinchuang))
     faults = parse_specs(fault or [], seed=seed)
     started = time.perf_counter()
     root = inventory if inventory is not None else (Path("inventory") if Path("inventory").is_dir() else None)
@@ -59,7 +59,12 @@ def serve(
         total = sum(len(c.servers) for c in p.dataset.clouds.values())
         print(t("sim_cloud.ready", urls=urls, servers=total, seconds=f"{time.perf_counter() - started:.2f}"), flush=True)
         if write_config is not None:
+            from cloudctl.cli.output import warn
+
             note(t("sim_cloud.config_written", path=write_config))
+            # The one time the demo credentials are mentioned: commands reading this unchanged
+            # file do not warn about them again (cloudctl.config.written_by_simulator).
+            warn(t("cli.sim.config_demo_secrets", path=write_config))
 
     asyncio.run(runner.serve(plan, on_ready=ready, before_start=before_start))
     note(t("sim_cloud.stopped"))

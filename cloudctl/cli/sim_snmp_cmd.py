@@ -50,20 +50,20 @@ def snmp(
     from cloudctl.sim.snmp.server import MODES
 
     if mode not in MODES:
-        raise UsageError(f"--mode must be one of: {', '.join(MODES)}")
+        raise UsageError(t("cli.bad_choice", option="--mode", choices=", ".join(MODES), value=mode))
     if inventory is not None and nodes is not None:
-        raise UsageError("give either --inventory or --nodes, not both")
+        raise UsageError(t("cli.sim.both_sources"))
     if ipv6_share + link_local_share > 1.0:
-        raise UsageError("--ipv6-share plus --link-local-share must not exceed 1")
+        raise UsageError(t("cli.sim.shares"))
     users = []
     if v3_user is not None:
         from cloudctl.secrets import Secret
         from cloudctl.sim.snmp.usm import AUTH, UsmUser
 
         if v3_auth_protocol not in AUTH:
-            raise UsageError(f"--v3-auth-protocol must be one of: {', '.join(AUTH)}")
+            raise UsageError(t("cli.bad_choice", option="--v3-auth-protocol", choices=", ".join(AUTH), value=v3_auth_protocol))
         if v3_auth_key is None:
-            raise UsageError("--v3-user needs --v3-auth-key (the simulator speaks authNoPriv or authPriv)")
+            raise UsageError(t("cli.sim.v3_needs_key"))
         users.append(UsmUser(v3_user, v3_auth_protocol, Secret(v3_auth_key).reveal(),
                              Secret(v3_priv_key).reveal() if v3_priv_key else None))
     shares = Shares(ipv6=ipv6_share, link_local_only=link_local_share, down=down_share, slow=slow_share,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -10,10 +11,20 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @dataclass
+class ListingOptions:
+    """The options every record-printing command shares (see cloudctl.cli.options.with_listing_options)."""
+
+    columns: str | None = None
+    out: Path | None = None
+    excel_bom: bool = False
+
+
+@dataclass
 class Globals:
     config_path: str | None = None
     debug: bool = False
     lang: str | None = None
+    listing: ListingOptions = field(default_factory=ListingOptions)
     _loaded: "LoadedConfig | None" = field(default=None, repr=False)
 
     def config(self) -> "LoadedConfig":

@@ -1,15 +1,15 @@
 """Messages of the cloud area (keys start with 'cloud.')."""
 
 MESSAGES: dict[str, dict[str, str]] = {
-    "cloud.sync.title": {"zh": "同步结果 (快照 {snapshot})", "en": "sync result (snapshot {snapshot})"},
-    "cloud.sync.done": {"zh": "同步完成: 快照 {snapshot}", "en": "sync complete: snapshot {snapshot}"},
+    "cloud.sync.title": {"zh": "同步结果（快照 {snapshot}）", "en": "sync result (snapshot {snapshot})"},
+    "cloud.sync.done": {"zh": "同步完成：快照 {snapshot}", "en": "sync complete: snapshot {snapshot}"},
     "cloud.sync.partial": {
-        "zh": "部分同步: {providers} 失败, 保留其上一次数据并标记为过期",
+        "zh": "部分同步：{providers} 失败，保留其上一次数据并标记为过期",
         "en": "partial sync: {providers} failed; their previous data is kept and marked stale",
     },
     "cloud.diff.title": {"zh": "快照 {a} → {b} 的变化", "en": "changes from snapshot {a} to {b}"},
     "cloud.diff.summary": {
-        "zh": "新增 {added}, 删除 {removed}, 变更 {changed}",
+        "zh": "新增 {added}，删除 {removed}，变更 {changed}",
         "en": "{added} added, {removed} removed, {changed} changed",
     },
 }

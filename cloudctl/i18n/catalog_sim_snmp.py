@@ -2,7 +2,7 @@
 
 MESSAGES: dict[str, dict[str, str]] = {
     "sim_snmp.ready": {
-        "zh": "ready: 正在模拟 {nodes} 个 SNMP 节点 ({down} 个离线, {slow} 个慢响应, {ipv6} 个启用 IPv6), 模式 {mode}, 端口 {port}",
+        "zh": "ready：正在模拟 {nodes} 个 SNMP 节点（{down} 个离线，{slow} 个慢响应，{ipv6} 个启用 IPv6），模式 {mode}，端口 {port}",
         "en": "ready: simulating {nodes} SNMP nodes ({down} down, {slow} slow, {ipv6} IPv6-enabled), mode {mode}, port {port}",
     },
     "sim_snmp.inventory_written": {
@@ -10,7 +10,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "inventory pointing at the simulator written to {path}",
     },
     "sim_snmp.stopped": {
-        "zh": "模拟器已停止: 收到 {received} 个请求, 应答 {answered} 个",
+        "zh": "模拟器已停止：收到 {received} 个请求，应答 {answered} 个",
         "en": "simulator stopped: {received} requests received, {answered} answered",
     },
 }

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from cloudctl import yamlfile
 from cloudctl.errors import InventoryError, Location, Problem
+from cloudctl.i18n import t
 from cloudctl.inventory.address import parse_address
 from cloudctl.inventory.schema import COUNTIES, KINDS, REQUIRED_KINDS, Node, Record, Site, System, Tenant, Wave
 
@@ -254,8 +255,8 @@ def load_inventory(root: str | os.PathLike[str]) -> Inventory:
     root = Path(root)
     if not root.is_dir():
         raise InventoryError(
-            Problem(Location(str(root)), "inventory directory does not exist"),
-            hint="pass --inventory DIR or set 'inventory:' in cloudctl.yaml",
+            Problem(Location(str(root)), t("errors.inventory_missing")),
+            hint=t("errors.inventory_missing.hint"),
         )
     inv = Inventory(root)
     problems: list[Problem] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from cloudctl.i18n import t
 from cloudctl.inventory.loader import Inventory
 
 
@@ -19,7 +20,7 @@ def county_summary(inv: Inventory) -> list[dict]:
     for sy in inv.systems.values():
         systems[sy.county] += 1
     rows = []
-    order = [(c.id, c.name) for c in inv.counties()] + [(None, "市级 (city)")]
+    order = [(c.id, c.name) for c in inv.counties()] + [(None, t("inventory.city"))]
     for cid, name in order:
         rows.append(
             {
@@ -33,7 +34,7 @@ def county_summary(inv: Inventory) -> list[dict]:
                 "systems": systems[cid],
             }
         )
-    total = {"county": "total", "name": "合计 (total)"}
+    total = {"county": "total", "name": t("inventory.total")}
     for k in ("townships", "villages", "core", "aggregation", "access", "systems"):
         total[k] = sum(r[k] for r in rows)
     rows.append(total)

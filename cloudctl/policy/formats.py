@@ -53,9 +53,9 @@ def text(result: CheckResult) -> str:
     for pid, vs in by_policy.items():
         head = vs[0]
         open_ = sum(1 for v in vs if not v.waived)
-        lines.append(f"{pid} [{head.severity}] {_title(titles[pid], lang)} — {t('policy.text.count', open=open_, waived=len(vs) - open_)}")
+        lines.append(f"{pid} [{t('report.severity.' + head.severity)}] {_title(titles[pid], lang)} — {t('policy.text.count', open=open_, waived=len(vs) - open_)}")
         for v in vs:
-            suffix = f"  [{t('policy.text.waived')}: {v.waiver}]" if v.waived else ""
+            suffix = f"  [{t('policy.text.waived', waiver=v.waiver)}]" if v.waived else ""
             lines.append(f"  {_where(v.location)}  {v.message}{suffix}")
         lines.append("")
     for lw in result.expired_waivers:
@@ -67,7 +67,7 @@ def text(result: CheckResult) -> str:
     counts = result.by_severity()
     waived = sum(1 for v in result.violations if v.waived)
     lines.append(t("policy.text.summary", policies=len(result.policies) - len(result.skipped),
-                   counts=", ".join(f"{s} {counts[s]}" for s in SEVERITIES), waived=waived))
+                   counts=t("cli.list_sep").join(f"{t('report.severity.' + s)} {counts[s]}" for s in SEVERITIES), waived=waived))
     return "\n".join(lines) + "\n"
 
 
@@ -77,6 +77,11 @@ def _violation_dict(v: Violation) -> dict:
         "kind": v.kind, "record_id": v.record_id, "file": v.location.path, "line": v.location.line,
         "column": v.location.col, "message": v.message, "waived": v.waived, "waiver": v.waiver,
     }
+
+
+def records(result: CheckResult) -> list[dict]:
+    """The violations as flat records (``policy check -o csv|yaml|jsonl|xlsx``)."""
+    return [_violation_dict(v) for v in result.violations]
 
 
 def _waiver_dict(lw: LoadedWaiver) -> dict:

@@ -99,8 +99,9 @@ def write_config(path: Path, doc: dict) -> None:
     """Write atomically with mode 0600 (it holds demo credentials)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = "# Written by `cloudctl sim serve`: demo credentials for the local simulators only.\n"
-    text = header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    from cloudctl.config import simulator_config_text
+
+    text = simulator_config_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
     fd, tmp = tempfile.mkstemp(prefix=".cloudctl-", suffix=".yaml", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudctl.errors import StoreError
+from cloudctl.i18n import t
 from cloudctl.model import Resource
 
 SCHEMA_VERSION = 1
@@ -59,7 +60,6 @@ CREATE TABLE IF NOT EXISTS resources (
 """
 
 _COLUMNS = ("provider", "kind", "id", "name", "status", "project", "region", "raw_status", "arch", "os", "system", "created")
-_HINT_CREATE = "run `cloudctl sync` first (it creates the store), or pass --store PATH"
 
 
 def _now() -> str:
@@ -116,7 +116,7 @@ class Store:
         path = Path(path)
         if not path.exists():
             if not create:
-                raise StoreError(f"no store at {path}", hint=_HINT_CREATE)
+                raise StoreError(t("store.missing", path=path), hint=t("store.missing.hint"))
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -196,7 +196,7 @@ class Store:
         for info in self.snapshots():
             if info.id == sid:
                 return info
-        raise StoreError(f"no snapshot {sid} in {self.path}", hint="list them with `cloudctl snapshots`")
+        raise StoreError(t("store.no_such_snapshot", snapshot=sid, path=self.path), hint=t("store.no_such_snapshot.hint"))
 
     def _view(self, snapshot: int | None, provider: str | None) -> list[tuple[str, int]]:
         """(provider, snapshot) pairs that make up the view as of ``snapshot`` (None: newest)."""

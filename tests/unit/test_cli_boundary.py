@@ -76,7 +76,7 @@ def test_version(cli):
 
 def test_messages_follow_the_language(cli, tmp_path):
     code, _, err = cli("--lang", "zh", "inventory", "validate", str(tmp_path / "nope"))
-    assert code == 2 and err.startswith("错误: ")
+    assert code == 2 and err.startswith("错误：")
     code, _, err = cli("--lang", "en", "inventory", "validate", str(tmp_path / "nope"))
     assert err.startswith("error: ")
 
@@ -125,4 +125,4 @@ def test_language_does_not_leak_between_invocations(cli, tmp_path, monkeypatch):
     for var in ("LC_ALL", "LC_MESSAGES", "CLOUDCTL_LANG"):
         monkeypatch.delenv(var, raising=False)
     assert cli("--lang", "en", "inventory", "validate", str(tmp_path / "x"))[2].startswith("error: ")
-    assert cli("inventory", "validate", str(tmp_path / "x"))[2].startswith("错误: ")  # the locale again
+    assert cli("inventory", "validate", str(tmp_path / "x"))[2].startswith("错误：")  # the locale again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import string
 
 import pytest
@@ -76,3 +77,56 @@ def test_language_follows_the_locale_and_set_language():
     assert i18n.detect_language({"LC_ALL": "zh_TW", "LANG": "en_US"}) == "zh"
     assert i18n.t("report.title", "zh") == "吕梁市数字政府建设指标报告"
     assert i18n.t("report.written", "en", path="x.html") == "report written to x.html"
+
+
+# -- one language at a time, with Chinese punctuation in Chinese text (#13 item 13) -----------------
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# zh entries that are rightly Latin: terms a Chinese operator reads as they are.
+LATIN_TERMS = {"ID", "MTU"}
+
+
+def _prose(text: str) -> str:
+    """The words of a message: without {fields}, `commands`, URLs and paths."""
+    text = re.sub(r"`[^`]*`", " ", text)
+    text = re.sub(r"\{[^}]*\}", " ", text)
+    return re.sub(r"(?:https?://|/)\S+", " ", text)
+
+
+def punctuation_problems(zh: str) -> list[str]:
+    """ASCII punctuation where Chinese text wants the full-width one (，：；！？（）。)."""
+    prose = _prose(zh)
+    if not CJK.search(prose):
+        return []
+    bad = [m.group() for m in re.finditer(r"[,;!?()]", prose)]
+    # A colon is ASCII only inside a token (env:NAME, 10:30, file:line); a period only between
+    # Latin letters or digits (1.5, v1.2).
+    bad += [f"{m.group()} in …{prose[max(0, m.start() - 6):m.end() + 3]}…" for m in re.finditer(r"[:.](?![\w/])|(?<![\w/])[:.]", prose)]
+    return bad
+
+
+def untranslated(zh: str, en: str) -> bool:
+    """A zh text with no Chinese that is not a term, a field or a command."""
+    prose = _prose(zh).strip()
+    return not CJK.search(prose) and bool(re.search(r"[A-Za-z]{2,}", prose)) and prose not in LATIN_TERMS
+
+
+def test_every_zh_message_is_chinese_with_chinese_punctuation():
+    problems = {}
+    for key, entry in i18n.MESSAGES.items():
+        zh = entry["zh"]
+        found = punctuation_problems(zh)
+        if untranslated(zh, entry["en"]):
+            found.append("not translated")
+        if found:
+            problems[key] = (zh, found)
+    assert problems == {}
+
+
+def test_the_checks_catch_what_they_are_for():
+    assert punctuation_problems("同步完成: 快照 {snapshot}") == [": in …同步完成: 快照…"]
+    assert punctuation_problems("新增 {added}, 删除 {removed}") == [","]
+    assert punctuation_problems("IPv6(在线节点中)") == ["(", ")"]
+    assert punctuation_problems("请改用 env:NAME 或 file:PATH（见 `cloudctl config check`）") == []
+    assert untranslated("literal secret in config file", "literal secret in config file")
+    assert not untranslated("ID", "id") and not untranslated("{path}", "{path}")

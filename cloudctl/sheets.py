@@ -1,0 +1,247 @@
+"""Records as spreadsheet columns: flattening nested fields, typing cells, writing files atomically.
+
+What the CLI prints as CSV and XLSX, and what the report workbook holds, goes through here so
+that every spreadsheet follows the same rules:
+
+- one column per field; a field whose values are mappings (``tags``, ``fields`` of a diff)
+  becomes one column per key, named ``field.key`` (``--columns tags.system-id`` picks one);
+- lists become one text cell (``10.0.0.1, 10.0.0.2``), never a JSON blob;
+- in a workbook numbers stay numbers, booleans booleans, and ISO dates and timestamps become
+  Excel dates (timestamps are UTC; Excel has no time zones);
+- a file is written to a temporary name next to the target and renamed into place, so a failure
+  never leaves half a file where the user expects a whole one.
+
+XlsxWriter (``constant_memory`` mode) writes the workbooks; it is imported only when one is
+written (docs/architecture.md, "Dependencies", says why this library).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import enum
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# 2024-01-02, 2024-01-02T03:04:05Z, 2024-01-02 03:04:05.123+08:00 ...
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+MAX_WIDTH = 60  # characters; longer cells wrap in Excel's own way
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def lookup(row: dict[str, Any], column: str) -> Any:
+    """``row[column]``; for a flattened name ``a.b`` that is not a key, the nested ``row[a][b]``.
+
+    Keys may contain dots themselves (OpenStack quotas: ``compute.cores.limit``), so every split
+    point whose prefix holds a mapping is tried.
+    """
+    if column in row:
+        return row[column]
+    start = 0
+    while (i := column.find(".", start)) > 0:
+        value = row.get(column[:i])
+        if isinstance(value, dict):
+            found = lookup(value, column[i + 1:])
+            if found is not None:
+                return found
+        start = i + 1
+    return None
+
+
+def all_columns(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """Every key of ``rows``, in first-seen order."""
+    seen: dict[str, None] = {}
+    for r in rows:
+        for k in r:
+            if k not in seen:
+                seen[k] = None
+    return list(seen)
+
+
+def expand_columns(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[str]:
+    """``columns`` with each mapping-valued one replaced by its keys (``tags`` -> ``tags.system-id``)."""
+    out: list[str] = []
+    for c in columns:
+        subs: dict[str, None] = {}
+        nested = False
+        for r in rows:
+            v = lookup(r, c)
+            if isinstance(v, dict):
+                nested = True
+                for k in v:
+                    subs.setdefault(str(k), None)
+        if not nested:
+            out.append(c)
+        elif subs:
+            out.extend(expand_columns(rows, [f"{c}.{k}" for k in subs]))
+        # a mapping that is empty in every row adds no column
+    return out
+
+
+def text(value: Any) -> str:
+    """One cell as text (CSV, terminal tables): lists joined, mappings as compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return format(value, ".15g")
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def typed(value: Any) -> Any:
+    """One cell for a workbook: None, bool, int, float, date, datetime or str."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        if 10 <= len(value) <= 32 and value[4:5] == "-" and _DATE.fullmatch(value):
+            return as_date(value)
+        return value
+    if isinstance(value, enum.Enum):
+        return typed(value.value)
+    return text(value)
+
+
+def as_date(value: str) -> dt.date | dt.datetime | str:
+    """An ISO date or timestamp as a date / naive UTC datetime (the string itself when invalid)."""
+    try:
+        if len(value) == 10:
+            return dt.date.fromisoformat(value)
+        d = dt.datetime.fromisoformat(value.replace(" ", "T", 1))
+    except ValueError:
+        return value
+    return d.astimezone(dt.timezone.utc).replace(tzinfo=None) if d.tzinfo else d
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path next to ``path``, renamed onto it when the block succeeds, removed if not."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o644 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@dataclass
+class Sheet:
+    """One worksheet: ``columns`` are keys into ``rows``, ``headers`` what the first row shows."""
+
+    name: str
+    columns: list[str]
+    rows: Sequence[dict[str, Any]]
+    headers: list[str] | None = None
+    percent: set[str] = field(default_factory=set)  # columns holding ratios (0..1), shown as 12.3 %
+    title: str | None = None  # a line above the header row (the report's sheets)
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique worksheet name: at most 31 characters, none of ``[]:*?/\\``."""
+    base = _SHEET_NAME_BAD.sub("_", name).strip("'")[:31] or "Sheet"
+    candidate, n = base, 2
+    while candidate.lower() in taken:
+        suffix = f" ({n})"
+        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _width(value: Any) -> int:
+    s = text(value)
+    # CJK characters take two columns in Excel's default fonts.
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in s[:MAX_WIDTH])
+
+
+def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
+    """Write ``sheets`` as one workbook at ``path`` (atomically). Returns ``path``."""
+    import xlsxwriter
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "tmpdir": str(tmp.parent),
+                                            "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+        bold = wb.add_format({"bold": True})
+        fmt_title = wb.add_format({"bold": True, "font_size": 13})
+        fmt_date = wb.add_format({"num_format": "yyyy-mm-dd"})
+        fmt_time = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        fmt_pct = wb.add_format({"num_format": "0.0%"})
+        taken: set[str] = set()
+        for sh in sheets:
+            ws = wb.add_worksheet(sheet_name(sh.name, taken))
+            headers = sh.headers or sh.columns
+            top = 0
+            if sh.title:
+                ws.write_string(0, 0, sh.title, fmt_title)
+                top = 2
+            # Widths from the header and the first rows (a sample keeps 50,000 rows fast).
+            widths = [max(8, _width(h) + 2) for h in headers]
+            for r in sh.rows[:500]:
+                for j, c in enumerate(sh.columns):
+                    widths[j] = max(widths[j], _width(lookup(r, c)) + 1)
+            for j, w in enumerate(widths):
+                ws.set_column(j, j, min(w, MAX_WIDTH))
+            ws.write_row(top, 0, headers, bold)
+            ws.freeze_panes(top + 1, 0)
+            ws.autofilter(top, 0, top + max(len(sh.rows), 1), max(len(headers) - 1, 0))
+            pct = [c in sh.percent for c in sh.columns]
+            write_string, write_number = ws.write_string, ws.write_number
+            for i, r in enumerate(sh.rows, start=top + 1):
+                for j, c in enumerate(sh.columns):
+                    v = typed(lookup(r, c))
+                    if v is None:
+                        continue
+                    if isinstance(v, str):
+                        write_string(i, j, v)
+                    elif isinstance(v, bool):
+                        ws.write_boolean(i, j, v)
+                    elif isinstance(v, (int, float)):
+                        if v != v or v in (float("inf"), float("-inf")):
+                            write_string(i, j, str(v))
+                        elif pct[j]:
+                            write_number(i, j, v, fmt_pct)
+                        else:
+                            write_number(i, j, v)
+                    elif isinstance(v, dt.datetime):
+                        ws.write_datetime(i, j, v, fmt_time)
+                    else:
+                        ws.write_datetime(i, j, dt.datetime(v.year, v.month, v.day), fmt_date)
+        wb.close()
+    return path
+
+
+def write_text(path: Path, content: str, *, bom: bool = False) -> Path:
+    """Write text (UTF-8, optionally with a BOM for Excel) atomically."""
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_text(("\ufeff" if bom else "") + content, encoding="utf-8", newline="")
+    return Path(path)

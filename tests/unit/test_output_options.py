@@ -1,0 +1,256 @@
+"""One set of output options everywhere, and listings that say what is wrong instead of printing nothing.
+
+Specifications (#13 items 8, 14, 15, 16, 17, 19): unknown columns, --where fields, statuses,
+providers, projects and sort keys are usage errors (exit 2) naming the valid names with a "did
+you mean"; every command that prints records takes -o table|json|jsonl|csv|yaml|xlsx, --columns,
+--out and --excel-bom; `diff | tail -1` is the summary; a listing on a terminal says how many rows
+it has; an id matching several providers is an error listing them; a config written by
+`sim serve` does not repeat its literal-secret warnings on every command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cloudctl.cli.docgen import commands
+from tests.conftest import ROOT
+from tests.sims import sync_all
+
+LANG_EN = ("--lang", "en")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("output") / "store.db"
+    sync_all(db, servers=300, seed=5, times=2)
+    return db
+
+
+def lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+# -- item 8: unknown names are usage errors ---------------------------------------------------------
+
+def test_unknown_columns_name_the_valid_ones_and_a_close_match(cli, store):
+    code, out, err = cli(*LANG_EN, "ls", "servers", "--store", store, "--columns", "provider,nmae,staus")
+    assert (code, out) == (2, "")
+    assert lines(err)[0] == "error: unknown column(s): nmae, staus"
+    assert lines(err)[1].startswith("hint: did you mean name, status? valid: provider, kind, id, name, status, project, region,")
+    assert "flavor" in lines(err)[1] and "tags.system-id" in lines(err)[1]
+
+
+@pytest.mark.parametrize(("args", "first", "hint"), [
+    (("--where", "colour=red"), "error: unknown field(s) in --where: colour", "hint: valid: provider, kind, id, name,"),
+    (("--status", "bogus"), "error: unknown status: bogus",
+     "hint: valid: active, building, stopped, paused, error, deleted, available, in_use, down, unknown"),
+    (("--status", "actve"), "error: unknown status: actve", "hint: did you mean active? valid: active, building,"),
+    (("--where", "status=stoped"), "error: unknown status: stoped", "hint: did you mean stopped? valid: active,"),
+    (("--arch", "sparc"), "error: unknown architecture: sparc", "hint: valid: aarch64, x86_64"),
+    (("--provider", "tainhe"), "error: unknown provider(s): tainhe", "hint: did you mean tianhe? valid: "),
+    (("--project", "lvliang-czjj"), "error: no such project in the store: lvliang-czjj", "hint: did you mean lvliang-czj"),
+    (("--sort", "-vcpu"), "error: unknown field(s) in --sort: vcpu", "hint: did you mean vcpus? valid: "),
+])
+def test_unknown_filter_values_are_usage_errors(cli, store, args, first, hint):
+    code, out, err = cli(*LANG_EN, "ls", "servers", "--store", store, *args)
+    assert (code, out) == (2, ""), err
+    assert lines(err)[0] == first
+    assert lines(err)[1].startswith(hint), err
+
+
+def test_valid_filters_still_filter(cli, store):
+    code, out, err = cli(*LANG_EN, "ls", "servers", "--store", store, "--where", "tags.system-id=sys-0129", "--status", "active", "-o", "json")
+    rows = json.loads(out)
+    assert code == 0 and rows and all(r["tags"]["system-id"] == "sys-0129" and r["status"] == "active" for r in rows)
+
+
+def test_unknown_names_are_usage_errors_in_chinese_too(cli, store):
+    code, _, err = cli("--lang", "zh", "ls", "servers", "--store", store, "--status", "bogus")
+    assert code == 2
+    assert lines(err) == ["错误：未知的状态：bogus",
+                          "提示：可用的有：active, building, stopped, paused, error, deleted, available, in_use, down, unknown"]
+
+
+@pytest.mark.parametrize("args", [
+    ("capacity", "--provider", "bogus"),
+    ("show", "server", "x", "--provider", "bogus"),
+    ("export", "--kind", "gadgets"),
+    ("migrate", "kpis", "--no-store", "-o", "csv", "--columns", "id,valeu"),
+    ("migrate", "waves", "--no-store", "--columns", "nmae"),
+    ("inventory", "summary", "--columns", "county,vilages"),
+    ("policy", "check", "--no-store", "-o", "csv", "--columns", "policy,severity"),
+    ("snapshots", "--columns", "idd"),
+    ("diff", "--columns", "chnage"),
+])
+def test_the_same_class_of_fault_elsewhere_is_a_usage_error(cli, store, args, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    extra = ("--store", str(store)) if args[0] in ("capacity", "show", "export", "snapshots", "diff") else ()
+    code, out, err = cli(*LANG_EN, *args, *extra)
+    assert code == 2 and out == "", err
+    assert lines(err)[0].startswith("error: unknown") or lines(err)[0].startswith("error: no such"), err
+    assert lines(err)[1].startswith("hint: "), err
+
+
+def test_show_an_id_several_providers_share_lists_them(cli, store):
+    code, out, err = cli(*LANG_EN, "show", "project", "lvliang-czj", "--store", store)
+    assert (code, out) == (2, "")
+    first, hint = lines(err)
+    assert first.startswith("error: 3 projects have the id or name lvliang-czj: huawei ")
+    assert "; tianhe " in first and "; xinchuang lvliang-czj (lvliang-czj)" in first
+    assert hint == "hint: choose one with --provider (huawei, tianhe, xinchuang) or give a unique id"
+    code, out, err = cli(*LANG_EN, "show", "project", "lvliang-czj", "--store", store, "--provider", "huawei", "-o", "json")
+    (row,) = json.loads(out)
+    assert code == 0 and row["provider"] == "huawei" and row["name"] == "lvliang-czj"
+
+
+# -- item 14: one set of options on every command that prints records ----------------------------------
+
+def record_commands() -> list[str]:
+    """Every command whose -o offers a table, i.e. prints records (config show prints one document)."""
+    found = []
+    for path, cmd, ctx in commands():
+        opt = next((p for p in cmd.params if getattr(p, "name", "") == "output"), None)
+        if opt is not None and "table" in str(cmd.get_help(ctx)).split("--output", 1)[1].split("\n", 2)[0]:
+            found.append(path)
+    return found
+
+
+def test_every_record_command_offers_the_same_formats_and_options():
+    found = record_commands()
+    assert {"cloudctl ls", "cloudctl export", "cloudctl capacity", "cloudctl diff", "cloudctl migrate kpis",
+            "cloudctl policy check", "cloudctl report", "cloudctl migrate status", "cloudctl migrate waves"} <= set(found)
+    missing = {}
+    for path, cmd, ctx in commands():
+        if path not in found:
+            continue
+        names = {o for p in cmd.params for o in getattr(p, "opts", [])}
+        usage = cmd.get_help(ctx)
+        lack = [o for o in ("--columns", "--out", "--excel-bom", "-o") if o not in names]
+        lack += [f for f in ("table", "json", "csv", "yaml", "xlsx") if f not in usage.split("--output", 1)[1].split("\n", 2)[0] + usage]
+        if lack:
+            missing[path] = lack
+    assert missing == {}
+
+
+def test_the_old_format_flags_still_work_hidden_and_deprecated(cli, store, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, err = cli(*LANG_EN, "export", "--store", store, "--kind", "server", "-f", "csv")
+    assert code == 0 and out.startswith("provider,kind,id,name,status,project,region,") and "deprecated; use -o/--output" in err
+    code, out, err = cli(*LANG_EN, "policy", "check", "--no-store", "--fail-on", "critical", "--format", "json")
+    assert code == 0 and "summary" in json.loads(out) and "deprecated" in err
+    for path, cmd, ctx in commands():
+        if path in ("cloudctl export", "cloudctl policy check"):
+            assert "--format" not in cmd.get_help(ctx)
+
+
+def test_migrate_kpis_takes_columns_as_the_readme_shows(cli, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, err = cli(*LANG_EN, "migrate", "kpis", "--no-store", "-o", "csv", "--columns", "id,numerator,denominator,value,target,gap")
+    assert code == 0, err
+    assert lines(out)[0] == "id,numerator,denominator,value,target,gap"
+    assert [r.split(",")[0] for r in lines(out)[1:]] == ["cloud_migration_rate", "xinchuang_rate", "new_on_cloud_rate"]
+
+
+def test_report_takes_csv_and_yaml(cli, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, _ = cli(*LANG_EN, "report", "--no-store", "-o", "csv", "--columns", "id,value,target")
+    assert code == 0 and lines(out)[0] == "id,value,target" and lines(out)[1].startswith("village_access,")
+    code, out, _ = cli(*LANG_EN, "report", "--no-store", "-o", "yaml")
+    assert code == 0 and "indicators:" in out
+
+
+def test_columns_do_not_apply_to_whole_documents(cli, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, _, err = cli(*LANG_EN, "policy", "check", "--no-store", "-o", "sarif", "--columns", "id")
+    assert code == 2 and lines(err)[0] == "error: --columns does not apply to -o sarif (it prints a whole document)"
+
+
+def test_xlsx_needs_out_and_bom_needs_csv(cli, store):
+    code, out, err = cli(*LANG_EN, "ls", "servers", "--store", store, "-o", "xlsx")
+    assert (code, out) == (2, "") and lines(err)[0] == "error: -o xlsx needs --out FILE (a workbook cannot go to a terminal)"
+    code, out, err = cli(*LANG_EN, "ls", "servers", "--store", store, "-o", "json", "--excel-bom")
+    assert (code, out) == (2, "") and lines(err)[0] == "error: --excel-bom applies to -o csv only"
+
+
+def test_out_writes_the_file_instead_of_stdout(cli, store, tmp_path):
+    target = tmp_path / "servers.csv"
+    code, out, err = cli(*LANG_EN, "ls", "servers", "--store", store, "-o", "csv", "--out", target, "--excel-bom")
+    assert code == 0 and out == "" and err == f"written to {target}\n"
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfprovider,kind,id,")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["servers.csv"]  # no temporary file left
+
+
+# -- item 15: diff summary and row counts --------------------------------------------------------------
+
+def test_diff_table_ends_with_the_summary_and_json_stays_json(cli, store):
+    code, out, err = cli(*LANG_EN, "diff", "--store", store)
+    assert code == 0 and lines(out)[-1] == "0 added, 0 removed, 0 changed" and err == ""
+    code, out, err = cli(*LANG_EN, "diff", "--store", store, "-o", "json")
+    assert json.loads(out) == [] and err == "0 added, 0 removed, 0 changed\n"
+    code, out, _ = cli("--lang", "zh", "diff", "--store", store)
+    assert lines(out)[-1] == "新增 0，删除 0，变更 0"
+
+
+def _on_a_terminal(*args: str) -> str:
+    master, slave = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "cloudctl", *args], stdout=slave, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "COLUMNS": "250"})
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(60)
+    os.close(master)
+    return b"".join(chunks).decode()
+
+
+def test_a_listing_on_a_terminal_says_how_many_rows(store):
+    shown = _on_a_terminal(*LANG_EN, "ls", "servers", "--store", str(store), "--provider", "tianhe")
+    piped = subprocess.run([sys.executable, "-m", "cloudctl", *LANG_EN, "ls", "servers", "--store", str(store), "--provider", "tianhe"],
+                           capture_output=True, text=True, timeout=60).stdout
+    n = sum(1 for line in lines(piped) if line.startswith("│ tianhe"))
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", shown.replace("\r", ""))
+    assert n > 0 and lines(plain)[-1].strip() == f"{n} rows"
+    assert "rows" not in lines(piped)[-1]
+
+
+# -- item 16: a simulator-written config warns once, when written ---------------------------------------
+
+def test_sim_written_config_does_not_repeat_its_literal_secret_warnings(cli, tmp_path):
+    from cloudctl.sim import serve as runner
+    from cloudctl.sim.dataset import build
+
+    plan = runner.plan(build(None, servers=10, seed=1), {})
+    for sim in plan.simulators:
+        sim.url = f"http://{sim.name}.sim"
+    cfg = tmp_path / "cloudctl.yaml"
+    runner.write_config(cfg, runner.config_document(plan, None, tmp_path / "store.db"))
+    for _ in range(2):
+        code, _, err = cli(*LANG_EN, "--config", cfg, "config", "check")
+        assert code == 0 and err == f"configuration is valid: {cfg}\n"
+    # Edited by hand, it is an ordinary config again: its literal secrets are warned about.
+    cfg.write_text(cfg.read_text() + "# changed\n")
+    code, _, err = cli(*LANG_EN, "--config", cfg, "config", "check")
+    assert code == 0 and sum("literal secret in config file" in line for line in lines(err)) == 4
+
+
+# -- item 19: groups show examples like leaf commands ------------------------------------------------------
+
+def test_every_group_help_has_an_example():
+    groups = [(path, cmd, ctx) for path, cmd, ctx in commands() if hasattr(cmd, "list_commands") and path != "cloudctl"]
+    assert {"cloudctl migrate", "cloudctl policy", "cloudctl sim", "cloudctl inventory"} <= {p for p, _, _ in groups}
+    missing = [p for p, cmd, ctx in groups if "Example:  cloudctl " not in cmd.get_help(ctx)]
+    assert missing == []
