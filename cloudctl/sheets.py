@@ -112,12 +112,14 @@ def typed(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
+        if not value:
+            return None  # an empty cell, as Excel has it
         if 10 <= len(value) <= 32 and value[4:5] == "-" and _DATE.fullmatch(value):
             return as_date(value)
         return value
     if isinstance(value, enum.Enum):
         return typed(value.value)
-    return text(value)
+    return text(value) or None
 
 
 def as_date(value: str) -> dt.date | dt.datetime | str:
@@ -136,16 +138,28 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path next to ``path``, renamed onto it when the block succeeds, removed if not."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     os.close(fd)
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o644 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from None
         raise
+
+
+def _cannot_write(path: Path, exc: OSError):  # noqa: ANN202 - a UsageError
+    from cloudctl.errors import UsageError
+    from cloudctl.i18n import t
+
+    return UsageError(t("errors.cannot_write", path=path, reason=exc.strerror or type(exc).__name__), hint=t("errors.cannot_write.hint"))
 
 
 def _umask() -> int:

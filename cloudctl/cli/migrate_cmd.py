@@ -98,6 +98,8 @@ def status(
     finally:
         if st is not None:
             st.close()
+    if output is Format.table:
+        rows = [{**r, "source": _source(r["source"])} for r in rows]
     render.render(rows, output, title=t("cli.title.migrate_status", by=render.header(by.value)), percent=["rate"])
 
 
@@ -132,7 +134,7 @@ def kpis(
     cols = None  # machine formats: every field, both titles
     if output is Format.table:
         # People read one language: the title in theirs.
-        rows = [{**r, "title": r["title_zh"] if language() == "zh" else r["title_en"]} for r in rows]
+        rows = [{**r, "title": r["title_zh"] if language() == "zh" else r["title_en"], "source": _source(r["source"])} for r in rows]
         cols = ["id", "title", "numerator", "denominator", "value", "target", "gap", "met", "deadline", "days_left", "source"]
     render.render(rows, output, cols, title=t("cli.title.kpis"), percent=["value", "target", "gap"])
 
@@ -167,6 +169,14 @@ def waves(
     from cloudctl.i18n import t
 
     render.render(rows, output, cols, title=t("cli.title.waves"))
+
+
+def _source(name: str) -> str:
+    """Where the numbers came from, in words (store / inventory)."""
+    from cloudctl.i18n import language
+    from cloudctl.report.text import source
+
+    return source(name, language())
 
 
 def _date(value: str | None):  # noqa: ANN202

@@ -181,18 +181,25 @@ def render(
         if summary:
             note(summary)
         return
+    # Without any column choice, each JSON/YAML object keeps exactly its own fields (resources
+    # of different kinds or providers have different ones).
+    own = columns is None and opts.columns is None
+
+    def obj(r: dict[str, Any]) -> dict[str, Any]:
+        return {str(k): _plain(v) for k, v in r.items()} if own else {c: _plain(lookup(r, c)) for c in cols}
+
     with destination(out, bom=opts.excel_bom) as stream:
         if fmt is Format.json:
-            json.dump([{c: _plain(lookup(r, c)) for c in cols} for r in rows], stream, ensure_ascii=False, indent=2)
+            json.dump([obj(r) for r in rows], stream, ensure_ascii=False, indent=2)
             stream.write("\n")
         elif fmt is Format.jsonl:
             enc = json.JSONEncoder(ensure_ascii=False, default=str).encode
             for r in rows:
-                stream.write(enc({c: _plain(lookup(r, c)) for c in cols}) + "\n")
+                stream.write(enc(obj(r)) + "\n")
         elif fmt is Format.yaml:
             import yaml
 
-            data = [{c: _plain(lookup(r, c)) for c in cols} for r in rows]
+            data = [obj(r) for r in rows]
             stream.write(yaml.safe_dump(data, allow_unicode=True, sort_keys=False) if data else "[]\n")
         elif fmt is Format.csv:
             import csv

@@ -7,6 +7,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "errors.what.configuration": {"zh": "配置", "en": "configuration"},
     "errors.what.inventory": {"zh": "清单", "en": "inventory"},
     "errors.what.policy_files": {"zh": "策略文件", "en": "policy files"},
+    "errors.cannot_write": {"zh": "无法写入 {path}：{reason}", "en": "cannot write {path}: {reason}"},
+    "errors.cannot_write.hint": {"zh": "检查目录是否存在、是否可写；原有文件保持不变", "en": "check that the directory exists and is writable; any existing file is unchanged"},
     "errors.inventory_missing": {"zh": "清单目录不存在", "en": "inventory directory does not exist"},
     "errors.inventory_missing.hint": {
         "zh": "用 --inventory 指定目录，或在 cloudctl.yaml 中设置 `inventory:`",

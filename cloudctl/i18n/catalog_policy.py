@@ -29,9 +29,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "policy check passed (threshold {fail_on}): {summary}",
     },
     "policy.explain.checks": {"zh": "检查内容：", "en": "What it checks:"},
-    "policy.explain.violates": {"zh": "{resource} 满足以下条件即违规：{conditions}", "en": "a {resource} violates it when: {conditions}"},
+    "policy.explain.violates": {"zh": "`{resource}` 满足以下条件即违规：`{conditions}`", "en": "a {resource} violates it when: {conditions}"},
     "policy.explain.ratio": {
-        "zh": "{of}：满足 {numerator} 的占 {denominator} 的比例须 ≥ {target}",
+        "zh": "`{of}`：满足 `{numerator}` 的占 `{denominator}` 的比例须 ≥ {target}",
         "en": "{of}: the share matching {numerator} among {denominator} must be ≥ {target}",
     },
     "policy.explain.effective": {"zh": "自 {date} 起检查", "en": "checked from {date} on"},
@@ -41,6 +41,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     "policy.explain.waiver": {
         "zh": "{records}：有效期至 {expires}，{reason}（审批人：{approver}）",
         "en": "{records} until {expires} — {reason} ({approver})",
+    },
+    "policy.msg.record": {"zh": "{label}：{title}", "en": "{label}: {title}"},
+    "policy.msg.record_facts": {"zh": "{label}：{title}——现为 {facts}", "en": "{label}: {title} — has {facts}"},
+    "policy.msg.kpi": {
+        "zh": "{id}：{value}（{num}/{den} 个 {of}）低于目标 {target}（差 {gap}）",
+        "en": "{id}: {value} ({num}/{den} {of}s) is below the target {target} (gap {gap})",
+    },
+    "policy.msg.waiver": {"zh": "{reason}（{approver}，有效期至 {expires}）", "en": "{reason} ({approver}, until {expires})"},
+    "policy.skip.effective": {"zh": "自 {date} 起生效", "en": "effective from {date}"},
+    "policy.skip.needs_store": {"zh": "需要云资源库", "en": "needs a store"},
+    "policy.load.missing": {"zh": "文件或目录不存在", "en": "no such file or directory"},
+    "policy.load.missing.hint": {"zh": "请给出策略文件，或 `policies/` 这样的目录", "en": "pass policy files or a directory like policies/"},
+    "policy.load.hint": {
+        "zh": "修正上面的文件；`cloudctl policy explain ID` 和 docs/policies.md 说明了策略语言",
+        "en": "fix the files above; `cloudctl policy explain ID` and docs/policies.md describe the language",
     },
     "policy.migrate.findings": {
         "zh": "云上证据与清单不一致 {count} 处（见 `cloudctl migrate status --findings`）",

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudctl.errors import Location
+from cloudctl.i18n import language, t
 from cloudctl.inventory.loader import Inventory
 from cloudctl.model import KINDS as CLOUD_KINDS
 from cloudctl.policy import compile as comp
@@ -78,8 +79,8 @@ def _kpi(lp: LoadedPolicy, rows: list[dict]) -> tuple[int, list[Violation]]:
     value = len(num) / len(den)
     if value >= p.target:
         return 1, []
-    msg = (f"{p.id}: {value:.1%} ({len(num)}/{len(den)} {ratio.of}s) is below the target {p.target:.0%}"
-           f" (gap {p.target - value:.1%})")
+    msg = t("policy.msg.kpi", id=p.id, value=f"{value:.1%}", num=len(num), den=len(den), of=ratio.of, target=f"{p.target:.0%}",
+            gap=f"{p.target - value:.1%}")
     return 1, [Violation(p.id, p.severity, p.title.zh, p.title.en, "kpi", p.id, lp.target_location, msg)]
 
 
@@ -111,9 +112,11 @@ def _evaluate(policies: list[LoadedPolicy], src: Sources) -> tuple[list[Violatio
         for r in comp.predicate(p.filters, kind)(table.rows):
             rid = r["id"]
             name = table.name(rid)
-            label = f"{kind} {rid}" + (f" ({name})" if name and name != rid else "")
-            facts = ", ".join([f"{f}={_show(r[f])}" for f in shown])
-            msg = f"{label}: {p.title.en}" + (f" — has {facts}" if facts else "")
+            zh = language() == "zh"
+            label = f"{kind} {rid}" + ((f"（{name}）" if zh else f" ({name})") if name and name != rid else "")
+            facts = t("cli.list_sep").join([f"{f}={_show(r[f])}" for f in shown])
+            title = p.title.zh if zh else p.title.en
+            msg = t("policy.msg.record_facts", label=label, title=title, facts=facts) if facts else t("policy.msg.record", label=label, title=title)
             out.append(Violation(p.id, p.severity, p.title.zh, p.title.en, kind, rid, table.locate(rid), msg))
     return out, counted
 
@@ -145,7 +148,7 @@ def _apply_waivers(violations: list[Violation], waivers: list[LoadedWaiver], tod
             continue
         used.add(id(lw))
         w = lw.waiver
-        out.append(dataclasses.replace(v, waived=True, waiver=f"{w.reason} ({w.approver}, until {w.expires})"))
+        out.append(dataclasses.replace(v, waived=True, waiver=t("policy.msg.waiver", reason=w.reason, approver=w.approver, expires=w.expires)))
     result.unused_waivers = [lw for lw in waivers if id(lw) not in used and lw not in result.expired_waivers]
     return out
 
@@ -187,9 +190,9 @@ def run_check(
     for lp in pset.policies:
         p = lp.policy
         if p.effective and today < p.effective:
-            result.skipped.append(Skipped(p.id, f"effective from {p.effective}"))
+            result.skipped.append(Skipped(p.id, t("policy.skip.effective", date=p.effective)))
         elif p.resource in CLOUD_KINDS and store is None:
-            result.skipped.append(Skipped(p.id, "needs a store"))
+            result.skipped.append(Skipped(p.id, t("policy.skip.needs_store")))
         else:
             runnable.append(lp)
     repo = None

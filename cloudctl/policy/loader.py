@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from cloudctl import yamlfile
 from cloudctl.errors import Location, PolicyFileError, Problem
+from cloudctl.i18n import t
 from cloudctl.policy import compile as comp
 from cloudctl.policy import fields
 from cloudctl.policy.model import Policy, Waiver
@@ -152,7 +153,7 @@ def load_policies(paths: list[Path]) -> PolicySet:
     files = policy_files(paths)
     for p in paths:
         if not p.exists():
-            problems.append(Problem(Location(display(p)), "no such file or directory", "pass policy files or a directory like policies/"))
+            problems.append(Problem(Location(display(p)), t("policy.load.missing"), t("policy.load.missing.hint")))
     if not files and not problems:
         problems.append(Problem(Location(", ".join(map(_display, paths)) or "."), "no policy files (*.yaml) found"))
     out = PolicySet()
@@ -181,5 +182,5 @@ def load_policies(paths: list[Path]) -> PolicySet:
             continue
         out.waivers.append(LoadedWaiver(w, doc.where(("waivers", i))))
     if problems:
-        raise PolicyFileError(problems, hint="fix the files above; `cloudctl policy explain ID` and docs/policies.md describe the language")
+        raise PolicyFileError(problems, hint=t("policy.load.hint"))
     return out

@@ -254,3 +254,76 @@ def test_every_group_help_has_an_example():
     assert {"cloudctl migrate", "cloudctl policy", "cloudctl sim", "cloudctl inventory"} <= {p for p, _, _ in groups}
     missing = [p for p, cmd, ctx in groups if "Example:  cloudctl " not in cmd.get_help(ctx)]
     assert missing == []
+
+
+# -- item 13: under --lang zh every table title and header is Chinese ------------------------------------
+
+def table_headers(out: str) -> tuple[list[str], list[str]]:
+    """(titles, header cells) of every Rich table in ``out`` (a header may wrap over several lines)."""
+    titles, headers, block, before = [], [], [], []
+    for line in out.splitlines():
+        if line.startswith("┏"):
+            titles += [b.strip() for b in before if b.strip()]
+            block, before = [], []
+        elif line.startswith("┃"):
+            block.append([c.strip() for c in line.strip("┃").split("┃")])
+        elif line.startswith("┡"):
+            headers += ["".join(parts).strip() for parts in zip(*block)]
+            block = []
+        elif not line.startswith(("│", "└", "├")):
+            before = [line]
+    return titles, headers
+
+
+ZH_TABLES = [
+    *[("ls", kind) for kind in ("servers", "volumes", "networks", "subnets", "floating_ips", "projects", "quotas", "capacity")],
+    ("diff",), ("snapshots",), ("capacity",),
+    ("migrate", "status"), ("migrate", "status", "--findings"), ("migrate", "kpis"), ("migrate", "waves"),
+    ("policy", "list"), ("inventory", "summary"),
+]
+
+
+@pytest.mark.parametrize("args", ZH_TABLES, ids=lambda a: " ".join(a))
+def test_every_table_title_and_header_is_chinese(cli, store, monkeypatch, args):
+    from tests.unit.test_i18n_catalog import punctuation_problems, untranslated
+
+    monkeypatch.chdir(ROOT)
+    extra = () if args[0] in ("policy", "inventory") else ("--store", str(store))
+    code, out, err = cli("--lang", "zh", *args, *extra)
+    assert code == 0, err
+    titles, headers = table_headers(out)
+    assert headers, out
+    bad = [h for h in titles + headers if untranslated(h, h) or punctuation_problems(h)]
+    assert bad == []
+
+
+def english_phrase(line: str) -> bool:
+    """Three English words in a row, outside `code`, {fields} and paths: a sentence left untranslated."""
+    from tests.unit.test_i18n_catalog import _prose
+
+    return re.search(r"\b[A-Za-z]{2,} [a-z]{2,} [a-z]{2,}\b", _prose(line)) is not None
+
+
+def test_the_header_walk_sees_an_untranslated_header():
+    from tests.unit.test_i18n_catalog import untranslated
+
+    titles, headers = table_headers("migration KPIs / 迁移指标\n┏━━━━┳━━━━━━━━━━━┓\n┃ id ┃ numerator ┃\n┡━━━━╇━━━━━━━━━━━┩\n└────┴───────────┘\n")
+    assert titles == ["migration KPIs / 迁移指标"] and headers == ["id", "numerator"]
+    assert [h for h in headers if untranslated(h, h)] == ["id", "numerator"]
+
+
+@pytest.mark.parametrize("args", [("policy", "explain", "classified-never-on-cloud"), ("policy", "explain", "snmp-v3"),
+                                  ("policy", "check", "--no-store", "--today", "2026-11-26")], ids=lambda a: " ".join(a))
+def test_policy_text_is_one_language(cli, monkeypatch, args):
+    from tests.unit.test_i18n_catalog import punctuation_problems, untranslated
+
+    monkeypatch.chdir(ROOT)
+    _, out, _ = cli("--lang", "zh", *args)
+    words = [line for line in out.splitlines() if line.strip() and not re.match(r"\s*(—— )?\S+\.ya?ml(:\d+)*\s*$", line)]
+    assert words and [w for w in words if untranslated(w, w) or english_phrase(w)] == []
+    # What cloudctl itself writes (not the quoted plan, the policy files' own texts or waiver reasons)
+    # takes Chinese punctuation.
+    own = [w for w in words if not w.startswith(("  「", "  ——")) and "[已豁免" not in w and w.strip() != w.strip().lstrip("「")]
+    assert [w for w in own if punctuation_problems(re.sub(r"（[^）]*）", "", w))] == []
+    _, out, _ = cli("--lang", "en", *args)
+    assert "open violations" in out or "What it checks:" in out
