@@ -135,10 +135,14 @@ def as_date(value: str) -> dt.date | dt.datetime | str:
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path next to ``path``, renamed onto it when the block succeeds, removed if not."""
+    """A temporary path next to ``path``, renamed onto it when the block succeeds, removed if not.
+
+    Missing folders are made; a path that cannot be written is a usage error (exit 2).
+    """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     try:
+        directory.mkdir(parents=True, exist_ok=True)  # like report --html: the folder is made
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise _cannot_write(path, exc) from None
@@ -197,6 +201,26 @@ def _width(value: Any) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in s[:MAX_WIDTH])
 
 
+_INF = (float("inf"), float("-inf"))
+
+
+def _put(ws: Any, i: int, j: int, v: Any, pct: Any, fmt_time: Any, fmt_date: Any) -> None:
+    """One typed cell that is not a plain string or number (those have a fast path)."""
+    if isinstance(v, str):
+        ws._write_string(i, j, v)
+    elif isinstance(v, bool):
+        ws._write_boolean(i, j, v)
+    elif isinstance(v, (int, float)):
+        if v != v or v in _INF:
+            ws._write_string(i, j, str(v))
+        else:
+            ws._write_number(i, j, v, pct)
+    elif isinstance(v, dt.datetime):
+        ws._write_datetime(i, j, v, fmt_time)
+    else:
+        ws._write_datetime(i, j, dt.datetime(v.year, v.month, v.day), fmt_date)
+
+
 def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
     """Write ``sheets`` as one workbook at ``path`` (atomically). Returns ``path``."""
     import xlsxwriter
@@ -229,27 +253,38 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
             ws.freeze_panes(top + 1, 0)
             ws.autofilter(top, 0, top + max(len(sh.rows), 1), max(len(headers) - 1, 0))
             pct = [c in sh.percent for c in sh.columns]
-            write_string, write_number = ws.write_string, ws.write_number
+            # The row/col entry points of xlsxwriter parse A1 notation on every call; with 50,000
+            # rows x 25 columns that wrapper alone costs seconds, so the row/column forms are
+            # called directly (xlsxwriter is pinned in constraints.txt; the tests read every
+            # workbook back with openpyxl).
+            put_str, put_num = ws._write_string, ws._write_number
+            columns = list(enumerate(sh.columns))
             for i, r in enumerate(sh.rows, start=top + 1):
-                for j, c in enumerate(sh.columns):
-                    v = typed(lookup(r, c))
-                    if v is None:
-                        continue
-                    if isinstance(v, str):
-                        write_string(i, j, v)
-                    elif isinstance(v, bool):
-                        ws.write_boolean(i, j, v)
-                    elif isinstance(v, (int, float)):
-                        if v != v or v in (float("inf"), float("-inf")):
-                            write_string(i, j, str(v))
-                        elif pct[j]:
-                            write_number(i, j, v, fmt_pct)
+                for j, c in columns:
+                    v = r[c] if c in r else lookup(r, c)
+                    kind = type(v)
+                    if kind is str:
+                        if not v:
+                            continue
+                        if len(v) < 10 or v[4] != "-" or not _DATE.fullmatch(v):
+                            put_str(i, j, v)
+                            continue
+                        v = as_date(v)
+                    elif kind is int or kind is float:
+                        if pct[j]:
+                            put_num(i, j, v, fmt_pct)
+                        elif v == v and v not in _INF:
+                            put_num(i, j, v)
                         else:
-                            write_number(i, j, v)
-                    elif isinstance(v, dt.datetime):
-                        ws.write_datetime(i, j, v, fmt_time)
+                            put_str(i, j, str(v))
+                        continue
+                    elif v is None:
+                        continue
                     else:
-                        ws.write_datetime(i, j, dt.datetime(v.year, v.month, v.day), fmt_date)
+                        v = typed(v)
+                        if v is None:
+                            continue
+                    _put(ws, i, j, v, fmt_pct if pct[j] else None, fmt_time, fmt_date)
         wb.close()
     return path
 

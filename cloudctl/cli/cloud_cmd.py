@@ -287,8 +287,8 @@ def diff(
 ) -> int:
     """What was added, removed or changed (field by field) between two snapshots.
 
-    The table ends with the summary line (`cloudctl diff | tail -1`); with -o json/csv/yaml the
-    summary goes to stderr. CSV and XLSX give each changed field its from/to columns.
+    The table ends with the summary line (`cloudctl diff | tail -1`); JSON, CSV and YAML are
+    the changes alone. CSV and XLSX give each changed field its from/to columns.
 
     Example:  cloudctl diff --exit-code
     """
@@ -306,8 +306,8 @@ def diff(
         rows = [c.flat() for c in changes]
     summary = t("cloud.diff.summary", added=sum(c.change == "added" for c in changes), removed=sum(c.change == "removed" for c in changes),
                 changed=sum(c.change == "changed" for c in changes))
-    # Under a table the summary is the last line of stdout (`cloudctl diff | tail -1`); with a
-    # machine format it goes to stderr so the JSON or CSV stays clean.
+    # Under a table the summary is the last line of stdout (`cloudctl diff | tail -1`); a JSON or
+    # CSV stream has none (the rows are the answer), a file written with --out gets it on stderr.
     render(rows, output, ["change", "provider", "kind", "id", "name", "fields"], title=t("cloud.diff.title", a=a, b=b), summary=summary)
     return ExitCode.PROBLEMS if exit_code and changes else ExitCode.OK
 

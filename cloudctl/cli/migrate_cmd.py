@@ -131,7 +131,8 @@ def kpis(
             st.close()
     from cloudctl.i18n import language, t
 
-    cols = None  # machine formats: every field, both titles
+    # Machine formats: both titles, every field, in the order scripts already cut (`cut -d, -f1,3-9`).
+    cols = ["id", "title_zh", "title_en", "numerator", "denominator", "value", "target", "gap", "met", "deadline", "days_left", "source"]
     if output is Format.table:
         # People read one language: the title in theirs.
         rows = [{**r, "title": r["title_zh"] if language() == "zh" else r["title_en"], "source": _source(r["source"])} for r in rows]

@@ -145,7 +145,8 @@ def render(
 
     ``columns``: the command's default columns (default: every field seen). ``fields``: every
     name ``--columns`` may pick (default: ``columns`` and the rows' keys). ``summary``: a closing
-    line, printed under a table and on stderr for the other formats (so JSON stays JSON).
+    line, printed under a table, or on stderr when the output went to a file (--out); a JSON or
+    CSV stream on stdout carries no summary, so a pipeline's terminal shows only its result.
     ``sheet``/``percent``: the worksheet name and the ratio columns of ``-o xlsx``; ``sheet_by``:
     one worksheet per value of this field (``kind``), each with its own columns.
     """
@@ -214,7 +215,7 @@ def render(
         else:
             _table(rows, expand_columns(rows, cols), stream, title=title, headers=headers, summary=summary)
             return
-    if summary:
+    if summary and opts.out is not None:
         note(summary)
 
 

@@ -142,7 +142,7 @@ def _print(rep: "Report", lang: str) -> None:
         ref = text.plan_ref(i, lang)
         style = "green" if i.met else ("dim" if i.met is None else "red")
         ind.add_row(
-            escape(text.title(i, lang) + (f" ({ref})" if ref else "")),
+            escape(text.title(i, lang) + (text.paren(ref, lang) if ref else "")),
             f"[{style}]{text.pct(i.value)}[/{style}]",
             text.count(i.numerator, i.denominator),
             text.pct(i.target, 0),
@@ -181,17 +181,18 @@ def _print(rep: "Report", lang: str) -> None:
     else:
         console.print(f"  [bold]{t('report.problems.nodes_down', lang, total=p.nodes_down_total)}[/bold]")
         for d in p.nodes_down:
-            console.print(f"    {d.node} ({d.county}): {text.down_for(d.down_seconds, lang)}", markup=False)
+            console.print(f"    {d.node}{text.paren(d.county, lang)}{text.colon(lang)}{text.down_for(d.down_seconds, lang)}", markup=False)
     console.print(f"  [bold]{t('report.problems.villages', lang, total=p.villages_unconnected_total)}[/bold]")
     for v in p.villages_unconnected:
-        console.print(f"    {v.county} {v.township} {v.name}: {t('report.reason.' + v.reason, lang)}", markup=False)
+        console.print(f"    {v.county} {v.township} {v.name}{text.colon(lang)}{t('report.reason.' + v.reason, lang)}", markup=False)
     console.print(f"  [bold]{t('report.problems.violations', lang)}[/bold]")
     if p.violations_by_severity is None:
         console.print(f"    {t('report.problems.violations_not_run', lang)}")
     else:
-        console.print("    " + ", ".join(f"{t('report.severity.' + s, lang)} {n}" for s, n in p.violations_by_severity.items()))
+        console.print("    " + t("cli.list_sep", lang).join(f"{t('report.severity.' + s, lang)} {n}" for s, n in p.violations_by_severity.items()))
         for v in p.violations:
             severity = t(f"report.severity.{v.severity}", lang)
-            console.print(f"    [{severity}] {v.policy_id} {v.record_id}: {v.title_zh if lang == 'zh' else v.title_en} ({v.location})", markup=False)
+            title = v.title_zh if lang == "zh" else v.title_en
+            console.print(f"    [{severity}] {v.policy_id} {v.record_id}{text.colon(lang)}{title}{text.paren(v.location, lang)}", markup=False)
     for n in rep.notes:
         console.print(f"[dim]{t(n, lang)}[/dim]")

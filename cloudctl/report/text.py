@@ -53,7 +53,16 @@ def deadline(ind: Indicator, today: dt.date, lang: str, *, short: bool = False) 
         return text
     days = (ind.deadline - today).days
     key = ("report.days_left" if days >= 0 else "report.overdue") + ("_short" if short else "")
-    return f"{text} ({t(key, lang, days=abs(days))})"
+    return text + paren(t(key, lang, days=abs(days)), lang)
+
+
+def paren(inner: str, lang: str) -> str:
+    """`` (inner)`` in English, ``（inner）`` in Chinese text."""
+    return f"（{inner}）" if lang == "zh" else f" ({inner})"
+
+
+def colon(lang: str) -> str:
+    return "：" if lang == "zh" else ": "
 
 
 def source(name: str, lang: str) -> str:

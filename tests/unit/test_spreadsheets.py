@@ -215,10 +215,14 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]
 
 
-def test_out_into_a_missing_directory_is_a_clear_usage_error(cli, store, tmp_path):
-    code, out, err = cli(*EN, "ls", "servers", "--store", store, "-o", "xlsx", "--out", tmp_path / "nope" / "s.xlsx")
+def test_out_where_no_file_can_be_is_a_clear_usage_error(cli, store, tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    target = tmp_path / "a-file" / "s.xlsx"
+    code, out, err = cli(*EN, "ls", "servers", "--store", store, "-o", "xlsx", "--out", target)
     assert (code, out) == (2, "")
-    assert err.splitlines()[0] == f"error: cannot write {tmp_path / 'nope' / 's.xlsx'}: No such file or directory"
+    assert err.splitlines()[0] in (f"error: cannot write {target}: File exists", f"error: cannot write {target}: Not a directory")
+    code, _, _ = cli(*EN, "ls", "servers", "--store", store, "-o", "csv", "--out", tmp_path / "new" / "dir" / "s.csv")
+    assert code == 0 and (tmp_path / "new" / "dir" / "s.csv").read_text().startswith("provider,")
 
 
 def test_header_catalog_covers_the_report_workbook():
