@@ -65,22 +65,39 @@ def all_columns(rows: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def expand_columns(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[str]:
-    """``columns`` with each mapping-valued one replaced by its keys (``tags`` -> ``tags.system-id``)."""
+    """``columns`` with each mapping-valued one replaced by its keys (``tags`` -> ``tags.system-id``).
+
+    One pass over the rows' own keys; only a flattened name that is not a key itself (``a.b``)
+    is looked up row by row. A mapping that is empty in every row adds no column.
+    """
+    wanted = set(columns)
+    keys: set[str] = set()
+    subs: dict[str, dict[str, None]] = {}
+    for r in rows:
+        keys.update(r)
+        for k in wanted.intersection(r):
+            v = r[k]
+            if isinstance(v, dict):
+                found = subs.setdefault(k, {})
+                for sub in v:
+                    found.setdefault(str(sub), None)
     out: list[str] = []
     for c in columns:
-        subs: dict[str, None] = {}
-        nested = False
-        for r in rows:
-            v = lookup(r, c)
-            if isinstance(v, dict):
-                nested = True
-                for k in v:
-                    subs.setdefault(str(k), None)
-        if not nested:
+        if c not in subs and c not in keys and "." in c:
+            inner: dict[str, None] = {}
+            nested = False
+            for r in rows:
+                v = lookup(r, c)
+                if isinstance(v, dict):
+                    nested = True
+                    inner.update(dict.fromkeys(map(str, v)))
+            if nested:
+                subs[c] = inner
+        if c in subs:
+            if subs[c]:
+                out.extend(expand_columns(rows, [f"{c}.{k}" for k in subs[c]]))
+        else:
             out.append(c)
-        elif subs:
-            out.extend(expand_columns(rows, [f"{c}.{k}" for k in subs]))
-        # a mapping that is empty in every row adds no column
     return out
 
 

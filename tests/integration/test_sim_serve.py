@@ -64,10 +64,17 @@ def test_serve_writes_a_valid_private_config_and_exits_0_on_sigterm(tmp_path):
             "scope": {"project": {"name": tianhe.project, "domain": {"name": tianhe.project_domain}}}}}
         r = httpx.post(f"{tianhe.auth_url}/auth/tokens", json=body)
         assert r.status_code == 201 and r.headers["x-subject-token"]
+        # Commands reading the config it wrote do not warn about its demo credentials: it said so
+        # once, here (#13 item 16).
+        check = subprocess.run([sys.executable, "-m", "cloudctl", "--lang", "en", "--config", str(cfg), "config", "check"],
+                               capture_output=True, text=True, timeout=60)
+        assert check.returncode == 0 and "literal secret" not in check.stderr and "warning" not in check.stderr
     finally:
         code = stop(proc)
     assert code == 0
-    assert "stopped" in proc.stderr.read()
+    err = proc.stderr.read()
+    assert "stopped" in err
+    assert err.count(f"warning: {cfg} holds the simulators' demo credentials in plain text") == 1
 
 
 def test_fault_flag_reaches_the_simulator(tmp_path):
