@@ -195,10 +195,9 @@ def discover(explicit: str | os.PathLike[str] | None = None) -> Path | None:
         if value:
             p = Path(os.path.expanduser(os.fspath(value)))
             if not p.is_file():
-                raise ConfigError(
-                    Problem(Location(str(p)), f"config file given by {origin} does not exist"),
-                    hint="check the path, or run `cloudctl sim serve --write-config PATH` to create one",
-                )
+                from cloudctl.i18n import t
+
+                raise ConfigError(Problem(Location(str(p)), t("errors.config_missing", origin=origin)), hint=t("errors.config_missing.hint"))
             return p
     local = Path.cwd() / LOCAL_NAME
     if local.is_file():
@@ -252,7 +251,9 @@ def parse(doc: yamlfile.Document) -> LoadedConfig:
         raise ConfigError(problems)
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
-        raise ConfigError(Problem(doc.where(()), "the config file must be a mapping (key: value)"))
+        from cloudctl.i18n import t
+
+        raise ConfigError(Problem(doc.where(()), t("errors.config_not_mapping")))
     try:
         cfg = Config.model_validate(data)
     except ValidationError as exc:

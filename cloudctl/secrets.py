@@ -46,10 +46,9 @@ class Secret:
             name = self._ref[4:]
             value = os.environ.get(name)
             if value is None:
-                raise SecretError(
-                    f"environment variable {name} is not set",
-                    hint=f"export {name}=... or change the reference",
-                )
+                from cloudctl.i18n import t
+
+                raise SecretError(t("errors.env_unset", name=name), hint=t("errors.env_unset.hint", name=name))
             return value
         if kind == "file":
             path = Path(os.path.expanduser(self._ref[5:]))
@@ -58,7 +57,9 @@ class Secret:
             try:
                 return path.read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise SecretError(f"cannot read secret file {path}: {exc.strerror}") from None
+                from cloudctl.i18n import t
+
+                raise SecretError(t("errors.secret_file", path=path, reason=exc.strerror)) from None
         return self._ref
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from cloudctl.errors import Location, Problem
+from cloudctl.i18n import t
 
 try:  # the C parser is ~10x faster on the 3,000-village inventory
     _Loader: type = yaml.CSafeLoader  # type: ignore[attr-defined]
@@ -190,10 +191,10 @@ def loads(text: str, path: str = "<string>") -> Document:
         msg = exc.problem or str(exc)
         if exc.context:
             msg = f"{exc.context}: {msg}"
-        doc.problems.append(Problem(loc, f"invalid YAML: {msg}", "check indentation and quoting"))
+        doc.problems.append(Problem(loc, t("errors.yaml.invalid", detail=msg), t("errors.yaml.invalid.hint")))
         doc.data = None
     except yaml.YAMLError as exc:  # e.g. a bad tag without a mark
-        doc.problems.append(Problem(Location(path), f"invalid YAML: {exc}"))
+        doc.problems.append(Problem(Location(path), t("errors.yaml.invalid", detail=exc)))
         doc.data = None
     return doc
 
@@ -209,9 +210,9 @@ def load(path: str | os.PathLike[str], display: str | None = None) -> Document:
         with open(p, encoding="utf-8") as fh:
             text = fh.read()
     except UnicodeDecodeError as exc:
-        return Document(shown, problems=[Problem(Location(shown), f"not UTF-8 text: {exc.reason}", "save the file as UTF-8")])
+        return Document(shown, problems=[Problem(Location(shown), t("errors.yaml.not_utf8", reason=exc.reason), t("errors.yaml.not_utf8.hint"))])
     except OSError as exc:
-        return Document(shown, problems=[Problem(Location(shown), f"cannot read file: {exc.strerror}")])
+        return Document(shown, problems=[Problem(Location(shown), t("errors.yaml.unreadable", reason=exc.strerror))])
     return loads(text, shown)
 
 
@@ -240,11 +241,17 @@ def pydantic_problems(doc: Document, exc: Any, base: Path_ = (), *, echo_input: 
         hint = ""
         if etype == "extra_forbidden":
             where = doc.key_where(path)
-            msg = f"unknown field '{path[-1]}'"
-            hint = "check the spelling; docs list the fields this record takes"
+            msg = t("errors.yaml.unknown_field", name=path[-1])
+            hint = t("errors.yaml.unknown_field.hint")
         elif etype == "missing":
             where = doc.where(path[:-1])
-            msg = f"missing required field '{path[-1]}'"
+            msg = t("errors.yaml.missing_field", name=path[-1])
+        elif etype == "literal_error" and "expected" in (err.get("ctx") or {}):
+            where = doc.where(path)
+            msg = t("errors.yaml.one_of", expected=err["ctx"]["expected"])
+            inp = err.get("input")
+            if echo_input and isinstance(inp, (str, int, float)) and not isinstance(inp, bool):
+                msg += t("errors.yaml.got", value=repr(inp))
         else:
             where = doc.where(path)
             msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")

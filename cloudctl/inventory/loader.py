@@ -122,7 +122,7 @@ def _load_kind(root: Path, kind: str, inv: Inventory, problems: list[Problem]) -
     files = kind_files(root, kind)
     if not files and kind in REQUIRED_KINDS:
         problems.append(
-            Problem(Location(_rel(root, root)), f"no {kind}.yaml or {kind}/*.yaml", f"every inventory has {', '.join(REQUIRED_KINDS)}")
+            Problem(Location(_rel(root, root)), t("errors.inv.no_kind", kind=kind), t("errors.inv.no_kind.hint", kinds=", ".join(REQUIRED_KINDS)))
         )
         return
     first_seen: dict[str, Location] = {}
@@ -135,21 +135,21 @@ def _load_kind(root: Path, kind: str, inv: Inventory, problems: list[Problem]) -
         # Structural pass: {KIND: [ {..}, ... ]}
         data = doc.data
         if not isinstance(data, dict) or kind not in data:
-            problems.append(Problem(doc.where(()), f"expected a mapping with the key '{kind}:' at the top", f"write '{kind}:' followed by a list of records"))
+            problems.append(Problem(doc.where(()), t("errors.inv.top", kind=kind), t("errors.inv.top.hint", kind=kind)))
             continue
         for key in data:
             if key != kind:
-                problems.append(Problem(doc.key_where((key,)), f"unknown top-level key '{key}'", f"a {kind} file holds only '{kind}:'"))
+                problems.append(Problem(doc.key_where((key,)), t("errors.inv.top_key", key=key), t("errors.inv.top_key.hint", kind=kind)))
         records = data[kind]
         if records is None:
             continue
         if not isinstance(records, list):
-            problems.append(Problem(doc.where((kind,)), f"'{kind}' must be a list of records", "start each record with '- '"))
+            problems.append(Problem(doc.where((kind,)), t("errors.inv.not_list", kind=kind), t("errors.inv.not_list.hint")))
             continue
         good = []
         for i, rec in enumerate(records):
             if not isinstance(rec, dict):
-                problems.append(Problem(doc.where((kind, i)), "a record must be a mapping (key: value)", field=f"{kind}[{i}]"))
+                problems.append(Problem(doc.where((kind, i)), t("errors.inv.not_mapping"), field=f"{kind}[{i}]"))
             else:
                 good.append(i)
         # Strict pass: validate the whole list at once (fast), then report per record.
@@ -173,7 +173,7 @@ def _load_kind(root: Path, kind: str, inv: Inventory, problems: list[Problem]) -
             loc = item_locs[i]
             if model.id in first_seen:
                 problems.append(
-                    Problem(doc.where((kind, i, "id")), f"duplicate id '{model.id}' (first defined at {first_seen[model.id]})", "ids must be unique within a kind", f"{kind}[{i}].id")
+                    Problem(doc.where((kind, i, "id")), t("errors.inv.duplicate", id=model.id, first=first_seen[model.id]), t("errors.inv.duplicate.hint"), f"{kind}[{i}].id")
                 )
                 continue
             first_seen[model.id] = loc
@@ -205,49 +205,49 @@ def _check_references(inv: Inventory, problems: list[Problem]) -> None:
     # sites: parent exists and sits one level up; counties are the 13 real ones.
     for s in inv.sites.values():
         if s.level == "county" and s.name not in COUNTIES:
-            problems.append(Problem(at("sites", s.id, "name"), f"unknown county '{s.name}'", "Lüliang's county-level areas are: " + "、".join(COUNTIES), f"sites[{s.id}].name"))
+            problems.append(Problem(at("sites", s.id, "name"), t("errors.inv.unknown_county_name", name=s.name), t("errors.inv.unknown_county_name.hint", counties="、".join(COUNTIES)), f"sites[{s.id}].name"))
         if s.parent is None:
             continue
         parent = inv.sites.get(s.parent)
         if parent is None and inv.exists("sites", s.parent):
             continue
         if parent is None:
-            problems.append(Problem(at("sites", s.id, "parent"), f"parent '{s.parent}' is not a site", "add the site or fix the id", f"sites[{s.id}].parent"))
+            problems.append(Problem(at("sites", s.id, "parent"), t("errors.inv.parent_missing", parent=s.parent), t("errors.inv.fix_id"), f"sites[{s.id}].parent"))
         elif parent.level != _PARENT_LEVEL[s.level]:
-            problems.append(Problem(at("sites", s.id, "parent"), f"a {s.level}'s parent must be a {_PARENT_LEVEL[s.level]}, '{parent.id}' is a {parent.level}", field=f"sites[{s.id}].parent"))
+            problems.append(Problem(at("sites", s.id, "parent"), t("errors.inv.parent_level", level=s.level, expected=_PARENT_LEVEL[s.level], parent=parent.id, actual=parent.level), field=f"sites[{s.id}].parent"))
     names = Counter(s.name for s in inv.sites.values() if s.level == "county")
     for name, n in names.items():
         if n > 1:
-            problems.append(Problem(Location(str(inv.root)), f"county '{name}' is defined {n} times"))
+            problems.append(Problem(Location(str(inv.root)), t("errors.inv.county_twice", name=name, n=n)))
 
     seen_addr: dict[tuple[str, int], str] = {}
     for n in inv.nodes.values():
         if not inv.exists("sites", n.site):
-            problems.append(Problem(at("nodes", n.id, "site"), f"site '{n.site}' does not exist", "use the id of a site in sites", f"nodes[{n.id}].site"))
+            problems.append(Problem(at("nodes", n.id, "site"), t("errors.inv.site_missing", site=n.site), t("errors.inv.site_missing.hint"), f"nodes[{n.id}].site"))
         a = parse_address(n.address)
         key = (a.host, a.port)
         if key in seen_addr:
-            problems.append(Problem(at("nodes", n.id, "address"), f"address {n.address} is also used by node '{seen_addr[key]}'", field=f"nodes[{n.id}].address"))
+            problems.append(Problem(at("nodes", n.id, "address"), t("errors.inv.address_twice", address=n.address, node=seen_addr[key]), field=f"nodes[{n.id}].address"))
         else:
             seen_addr[key] = n.id
 
     for s in inv.systems.values():
         if s.county is not None and s.county not in county_ids:
-            problems.append(Problem(at("systems", s.id, "county"), f"unknown county '{s.county}'", "use a county site id, e.g. " + ", ".join(sorted(county_ids)[:3]), f"systems[{s.id}].county"))
+            problems.append(Problem(at("systems", s.id, "county"), t("errors.inv.unknown_county", county=s.county), t("errors.inv.unknown_county.hint", examples=", ".join(sorted(county_ids)[:3])), f"systems[{s.id}].county"))
         if s.tenant is not None:
-            t = inv.tenants.get(s.tenant)
-            if t is None and inv.exists("tenants", s.tenant):
+            tenant = inv.tenants.get(s.tenant)
+            if tenant is None and inv.exists("tenants", s.tenant):
                 pass
-            elif t is None:
-                problems.append(Problem(at("systems", s.id, "tenant"), f"tenant '{s.tenant}' does not exist", "add it to tenants or fix the id", f"systems[{s.id}].tenant"))
-            elif t.provider != s.provider:
-                problems.append(Problem(at("systems", s.id, "provider"), f"provider '{s.provider}' differs from tenant '{t.id}' on '{t.provider}'", field=f"systems[{s.id}].provider"))
+            elif tenant is None:
+                problems.append(Problem(at("systems", s.id, "tenant"), t("errors.inv.tenant_missing", tenant=s.tenant), t("errors.inv.tenant_missing.hint"), f"systems[{s.id}].tenant"))
+            elif tenant.provider != s.provider:
+                problems.append(Problem(at("systems", s.id, "provider"), t("errors.inv.provider_differs", provider=s.provider, tenant=tenant.id, tenant_provider=tenant.provider), field=f"systems[{s.id}].provider"))
         m = s.migration
         if m is not None:
             if m.wave is not None and not inv.exists("waves", m.wave):
-                problems.append(Problem(at("systems", s.id, "migration"), f"wave '{m.wave}' does not exist", "add it to waves", f"systems[{s.id}].migration.wave"))
+                problems.append(Problem(at("systems", s.id, "migration"), t("errors.inv.wave_missing", wave=m.wave), t("errors.inv.wave_missing.hint"), f"systems[{s.id}].migration.wave"))
             if m.target_tenant is not None and not inv.exists("tenants", m.target_tenant):
-                problems.append(Problem(at("systems", s.id, "migration"), f"target tenant '{m.target_tenant}' does not exist", field=f"systems[{s.id}].migration.target_tenant"))
+                problems.append(Problem(at("systems", s.id, "migration"), t("errors.inv.target_tenant_missing", tenant=m.target_tenant), field=f"systems[{s.id}].migration.target_tenant"))
 
 
 def load_inventory(root: str | os.PathLike[str]) -> Inventory:

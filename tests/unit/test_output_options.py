@@ -327,3 +327,20 @@ def test_policy_text_is_one_language(cli, monkeypatch, args):
     assert [w for w in own if punctuation_problems(re.sub(r"（[^）]*）", "", w))] == []
     _, out, _ = cli("--lang", "en", *args)
     assert "open violations" in out or "What it checks:" in out
+
+
+def test_inventory_errors_are_chinese_under_zh(cli, tmp_path):
+    """The errors an engineer editing the inventory meets first: a wrong reference, a typo in a field."""
+    import shutil
+
+    inv = tmp_path / "inventory"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "inventory" / "minimal", inv)
+    nodes = inv / "nodes.yaml"
+    nodes.write_text(nodes.read_text().replace("site: lishi-xinyi,", "site: lishi-xinyii,").replace("vendor: Huawei", "vendr: Huawei"))
+    code, out, err = cli("--lang", "zh", "inventory", "validate", inv)
+    assert (code, out) == (2, "")
+    lines_ = err.splitlines()
+    assert lines_[0] == "错误：清单中有 2 处问题："
+    assert lines_[1].endswith("nodes[0].vendr：未知的字段 `vendr`（检查拼写；文档列出了这类记录的全部字段）")
+    assert lines_[2].endswith("nodes[lishi-xinyi-agg-01].site：地点 `lishi-xinyii` 不存在（请使用 sites 中某个地点的 id）")
+    assert not [line for line in lines_ if english_phrase(line)]
