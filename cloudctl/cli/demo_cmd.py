@@ -94,7 +94,8 @@ def _progress(step: "Step", lang: str) -> None:
     from cloudctl.i18n import t
 
     mark = "✓" if step.status == "ok" else "–"
-    note(f"{mark} {t('report.demo.step.' + step.name, lang)} ({step.seconds:.1f} s): {_facts(step, lang)}")
+    note(t("report.demo.progress", lang, mark=mark, step=t("report.demo.step." + step.name, lang), seconds=f"{step.seconds:.1f}",
+           facts=_facts(step, lang)))
 
 
 def _summary(result: "DemoResult", lang: str) -> None:

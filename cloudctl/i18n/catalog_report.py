@@ -143,6 +143,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.demo.step.report": {"zh": "生成报告", "en": "Write the report"},
     "report.demo.facts.inventory": {"zh": "{sites} 个地点，{nodes} 个节点，{systems} 个系统", "en": "{sites} sites, {nodes} nodes, {systems} systems"},
     "report.demo.facts.clouds": {"zh": "天河 / 华为 / 信创 模拟器已就绪", "en": "Tianhe / Huawei / 信创 simulators ready"},
+    "report.demo.progress": {"zh": "{mark} {step}（{seconds} 秒）：{facts}", "en": "{mark} {step} ({seconds} s): {facts}"},
     "report.demo.facts.sync_ok": {"zh": "{servers} 台云主机，{volumes} 个云硬盘，各云均已同步", "en": "{servers} servers, {volumes} volumes, every cloud synced"},
     "report.demo.facts.sync": {"zh": "{servers} 台云主机，{volumes} 个云硬盘，{failed} 个云同步失败", "en": "{servers} servers, {volumes} volumes, {failed} clouds failed"},
     "report.demo.facts.policy": {
