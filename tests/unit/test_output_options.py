@@ -279,7 +279,7 @@ ZH_TABLES = [
     *[("ls", kind) for kind in ("servers", "volumes", "networks", "subnets", "floating_ips", "projects", "quotas", "capacity")],
     ("diff",), ("snapshots",), ("capacity",),
     ("migrate", "status"), ("migrate", "status", "--findings"), ("migrate", "kpis"), ("migrate", "waves"),
-    ("policy", "list"), ("inventory", "summary"),
+    ("policy", "list"), ("inventory", "summary"), ("report", "--no-store"),
 ]
 
 
@@ -288,7 +288,7 @@ def test_every_table_title_and_header_is_chinese(cli, store, monkeypatch, args):
     from tests.unit.test_i18n_catalog import punctuation_problems, untranslated
 
     monkeypatch.chdir(ROOT)
-    extra = () if args[0] in ("policy", "inventory") else ("--store", str(store))
+    extra = () if args[0] in ("policy", "inventory", "report") else ("--store", str(store))
     code, out, err = cli("--lang", "zh", *args, *extra)
     assert code == 0, err
     titles, headers = table_headers(out)
