@@ -39,4 +39,40 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{failed}/{n} 个云平台连接失败：{providers}",
         "en": "{failed} of {n} clouds failed: {providers}",
     },
+    "security.web.reload_busy": {
+        "zh": "已有一次重新加载正在进行，本次忽略",
+        "en": "a reload is already running; this one is ignored",
+    },
+    "security.web.restart_needed": {
+        "zh": "web 配置中 TLS 的开关在重新加载时改变，需重启 agent 才能生效；证书、用户和响应头已更新",
+        "en": "turning TLS on or off in the web config needs a restart of the agent; certificates, users and headers were updated",
+    },
+    "security.web.auth_on": {
+        "zh": "已启用 HTTP 基本认证（{users} 个用户）",
+        "en": "HTTP basic authentication is on ({users} users)",
+    },
+    "security.web.addr_in_use": {
+        "zh": "地址已被占用：{addr}",
+        "en": "address already in use: {addr}",
+    },
+    "security.web.addr_in_use_hint": {
+        "zh": "另一个进程（也许是另一个 agent）正在监听该端口；停止它，或修改 agent 配置中的 listen:",
+        "en": "another process (another agent?) listens there; stop it or change listen: in the agent config",
+    },
+    "security.web.bind_failed": {
+        "zh": "无法监听 {addr}：{reason}",
+        "en": "cannot listen on {addr}: {reason}",
+    },
+    "security.web.bind_failed_hint": {
+        "zh": "使用本机的地址和 1024 以上的端口（或 0 表示任意空闲端口）",
+        "en": "use an address of this host and a port above 1024 (or 0 for any free port)",
+    },
+    "security.web.no_inventory": {
+        "zh": "清单目录 {path} 不存在",
+        "en": "inventory directory {path} does not exist",
+    },
+    "security.web.no_inventory_hint": {
+        "zh": "修改 agent 配置中的 inventory:（相对于该配置文件所在目录）",
+        "en": "fix inventory: in the agent config (relative to the config file's directory)",
+    },
 }

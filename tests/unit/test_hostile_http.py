@@ -187,3 +187,34 @@ def test_a_provider_past_its_deadline_fails_alone_keeps_its_data_and_revokes_its
     assert stale == {"tianhe": True, "xinchuang": False}
     assert slow.tokens.issued and slow.tokens.live() == []
     assert zs.tokens.live() == []
+
+
+# -- config check --connect -------------------------------------------------------------------------
+
+def test_connect_check_logs_in_reads_once_and_revokes(dataset):
+    from cloudctl.providers.connect import check_connections
+
+    apps = {"tianhe": sim_os.openstack_app(dataset.clouds["tianhe"]), "huawei": huawei_app(dataset.clouds["huawei"]),
+            "xinchuang": zstack_app(dataset.clouds["xinchuang"])}
+    loaded = LoadedConfig(Config(providers={"tianhe": os_cfg(), "huawei": hw_cfg(dataset), "xinchuang": zs_cfg()}), None)
+    factory = lambda name, c: httpx.AsyncClient(transport=httpx.ASGITransport(apps[name]))  # noqa: E731
+    results = {r.provider: r for r in asyncio.run(check_connections(loaded, client_factory=factory))}
+    assert all(r.ok for r in results.values()), results
+    assert results["tianhe"].url == "http://tianhe.sim/identity/v3/auth/projects"
+    for name, app in apps.items():
+        assert len(app.tokens.issued) == 1 and app.tokens.live() == [], name
+
+
+def test_connect_check_reports_the_url_and_the_clouds_error(dataset):
+    from cloudctl.providers.connect import check_connections
+
+    apps = {"tianhe": sim_os.openstack_app(dataset.clouds["tianhe"]), "xinchuang": zstack_app(dataset.clouds["xinchuang"])}
+    wrong = "Wr0ng-Planted-Pw-41c8"
+    loaded = LoadedConfig(Config(providers={"tianhe": os_cfg(password=Secret(wrong)), "xinchuang": zs_cfg()}), None)
+    factory = lambda name, c: httpx.AsyncClient(transport=httpx.ASGITransport(apps[name]))  # noqa: E731
+    results = {r.provider: r for r in asyncio.run(check_connections(loaded, client_factory=factory))}
+    bad = results["tianhe"]
+    assert not bad.ok and bad.url == "http://tianhe.sim/identity/v3/auth/tokens"
+    assert "The request you have made requires authentication." in bad.error and "HTTP 401" in bad.error
+    assert wrong not in bad.error
+    assert results["xinchuang"].ok
