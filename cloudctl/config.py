@@ -270,6 +270,7 @@ def unresolved_secrets(source: str, sections: dict[str, BaseModel], bind: Any, d
     With the config's ``doc``, each problem points at the field's line (``file:line:col``).
     """
     from cloudctl.errors import SecretError
+    from cloudctl.redact import remember_secret
 
     problems: list[Problem] = []
     for prefix, model in sections.items():
@@ -277,7 +278,7 @@ def unresolved_secrets(source: str, sections: dict[str, BaseModel], bind: Any, d
             value = getattr(model, fname)
             if isinstance(value, Secret):
                 try:
-                    bind(value).reveal()
+                    remember_secret(bind(value).reveal())  # masked in every log line from now on
                 except SecretError as exc:
                     where = doc.where((*prefix.split(".", 1), fname)) if doc is not None else Location(source)
                     problems.append(Problem(where, str(exc), exc.hint, f"{prefix}.{fname}"))

@@ -218,3 +218,35 @@ def test_connect_check_reports_the_url_and_the_clouds_error(dataset):
     assert "The request you have made requires authentication." in bad.error and "HTTP 401" in bad.error
     assert wrong not in bad.error
     assert results["xinchuang"].ok
+
+
+# -- the log filter ---------------------------------------------------------------------------------
+
+def test_the_log_filter_masks_header_shapes_and_remembered_values_at_every_level():
+    import io
+    import logging
+
+    from cloudctl import redact
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    redact.install([handler])
+    logger = logging.getLogger("test.redact")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        redact.remember_secret("Remembered-Secret-Value-9d1")
+        logger.debug("receive_response_headers.complete return_value=(b'HTTP/1.1', 201, b'Created', [(b'X-Subject-Token', b'0123456789abcdef')])")
+        logger.info("%s", {"X-Auth-Token": "fedcba9876543210", "Accept": "application/json"})
+        logger.warning("Authorization: SDK-HMAC-SHA256 Access=AKPLANTED01, SignedHeaders=host;x-sdk-date, Signature=deadbeefcafe0011")
+        logger.error("DELETE http://z/zstack/v1/accounts/sessions/0123456789abcdef0123456789abcdef -> Set-Cookie: sid=abcdef123456")
+        try:
+            raise ValueError("login failed for Remembered-Secret-Value-9d1")
+        except ValueError:
+            logger.exception("boom")
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    for leaked in ("0123456789abcdef", "fedcba9876543210", "AKPLANTED01", "deadbeefcafe0011", "abcdef123456", "Remembered-Secret-Value-9d1"):
+        assert leaked not in text, leaked
+    assert text.count(redact.MASK) >= 7 and "ValueError" in text  # masked, not dropped
