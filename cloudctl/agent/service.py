@@ -97,10 +97,11 @@ class Service:
         if path == "/-/reload":
             if method not in ("POST", "PUT"):
                 return Response(405, b"use POST to reload\n")
+            if self._reloading.locked():
+                return Response(429, b"a reload is already running\n", headers={"Retry-After": "1"})
             wait = self._reload_limit.take()
-            if wait or self._reloading.locked():
-                why = b"a reload is already running\n" if not wait else b"too many reloads; try again later\n"
-                return Response(429, why, headers={"Retry-After": str(max(1, round(wait)))})
+            if wait:
+                return Response(429, b"too many reloads; try again later\n", headers={"Retry-After": str(max(1, round(wait)))})
             ok, message = await self.reload()
             return Response(200 if ok else 500, (message + "\n").encode())
         if method not in ("GET", "HEAD"):
@@ -171,6 +172,14 @@ class Service:
             web.ssl_context = old.ssl_context
         self.web = web
 
+    async def _finish_reload(self, limit: float = 30.0) -> None:
+        """A reload under way when a stop arrives is finished first (it is bounded: the files are)."""
+        try:
+            await asyncio.wait_for(self._reloading.acquire(), limit)
+        except asyncio.TimeoutError:
+            return
+        self._reloading.release()
+
     def stop(self, signame: str = "") -> None:
         if signame:
             log.info(t("agent.stopping", signal=signame))
@@ -219,6 +228,7 @@ class Service:
         try:
             await self.stopped.wait()
         finally:
+            await self._finish_reload()
             scheduler.cancel()
             try:
                 await scheduler
