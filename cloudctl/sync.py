@@ -189,9 +189,16 @@ async def run_sync(loaded: LoadedConfig, store: Store, names: list[str] | None =
     try:
         snap = await io(store.begin_snapshot)
         result = SyncResult(snapshot=None)  # type: ignore[arg-type]
-        await asyncio.gather(*(
-            _sync_provider(n, cfg, client_factory(n, cfg), snap, redact, result, progress, driver_opts or {}, io) for n, cfg in chosen.items()
-        ))
+        tasks = [asyncio.create_task(_sync_provider(n, cfg, client_factory(n, cfg), snap, redact, result, progress, driver_opts or {}, io))
+                 for n, cfg in chosen.items()]
+        try:
+            await asyncio.gather(*tasks)
+        except asyncio.CancelledError:
+            # Ctrl-C: gather returns as soon as one provider is cancelled, and asyncio.run then
+            # cancels the rest in the middle of their logout. Let every provider end its session
+            # (each logout is one request within its timeout) before giving up.
+            await asyncio.wait(tasks)
+            raise
         result.snapshot = await io(snap.finish)
     finally:
         io.close()

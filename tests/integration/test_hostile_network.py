@@ -138,19 +138,24 @@ def test_every_token_and_session_is_revoked_after_a_real_sync(clouds):
         assert app.tokens.issued and app.tokens.live() == [], name
 
 
-@pytest.mark.parametrize("clouds", [{"tianhe": Faults(latency_ms=(150.0, 150.0)), "xinchuang": Faults(latency_ms=(150.0, 150.0))}], indirect=True)
+@pytest.mark.parametrize("clouds", [{"tianhe": Faults(latency_ms=(300.0, 300.0)), "xinchuang": Faults(latency_ms=(300.0, 300.0))}], indirect=True)
 def test_tokens_are_revoked_when_the_sync_is_interrupted(clouds):
     proc = subprocess.Popen([sys.executable, "-m", "cloudctl", "--config", str(clouds.config), "sync"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     tianhe, zstack = clouds.apps["tianhe"].tokens, clouds.apps["xinchuang"].tokens
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (tianhe.issued and zstack.issued and sum(t.uses for t in tianhe.tokens.values()) >= 3):
+
+    def used(store, n: int) -> bool:  # the client has the token (a token whose answer never arrived cannot be revoked by it)
+        return sum(t.uses for t in list(store.tokens.values())) >= n
+
+    while time.monotonic() < deadline and not (used(tianhe, 3) and used(zstack, 1)):
         time.sleep(0.05)
-    assert tianhe.issued and zstack.issued, "the sync did not log in"
+    assert used(tianhe, 3) and used(zstack, 1), "the sync did not log in"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err[-2000:]
-    assert tianhe.live() == [] and zstack.live() == [], "Ctrl-C left a token alive"
+    assert tianhe.live() == [], "Ctrl-C left a Keystone token alive"
+    assert zstack.live() == [], "Ctrl-C left a ZStack session alive"
 
 
 class HostileKeystone:
