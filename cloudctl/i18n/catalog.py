@@ -12,6 +12,7 @@ from cloudctl.i18n.catalog_errors import MESSAGES as _errors
 from cloudctl.i18n.catalog_policy import MESSAGES as _policy
 from cloudctl.i18n.catalog_report import MESSAGES as _report
 from cloudctl.i18n.catalog_report_xlsx import MESSAGES as _report_xlsx
+from cloudctl.i18n.catalog_security import MESSAGES as _security
 from cloudctl.i18n.catalog_sim_cloud import MESSAGES as _sim_cloud
 from cloudctl.i18n.catalog_sim_snmp import MESSAGES as _sim_snmp
 from cloudctl.i18n.catalog_store import MESSAGES as _store
@@ -43,4 +44,7 @@ CORE: dict[str, dict[str, str]] = {
     },
 }
 
-MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cli, **_col, **_cloud, **_policy, **_agent, **_report, **_report_xlsx, **_sim_snmp, **_sim_cloud, **_errors, **_store}
+MESSAGES: dict[str, dict[str, str]] = {
+    **CORE, **_cli, **_col, **_cloud, **_policy, **_agent, **_report, **_report_xlsx, **_sim_snmp, **_sim_cloud, **_errors, **_store,
+    **_security,
+}

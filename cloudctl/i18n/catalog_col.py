@@ -54,6 +54,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "site": "地点", "role": "角色", "level": "级别", "parent": "上级", "snmp": "SNMP 配置", "township": "乡镇",
         "village": "行政村", "tenant": "租户", "classified": "涉密", "deployment": "部署方式", "xinchuang": "信创",
         "node": "节点",
+        # config check --connect
+        "driver": "驱动", "url": "地址（URL）",
         # the report workbook
         "plan_ref": "规划指标", "villages_connected": "已接入行政村", "coverage": "接入率", "nodes": "节点数",
         "nodes_up": "在线节点", "ipv6_nodes": "IPv6 节点", "ipv6_known": "已知 IPv6 状态的节点", "ipv6_ratio": "IPv6 比例",

@@ -56,6 +56,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     # YAML files (cloudctl/yamlfile.py)
     "errors.yaml.invalid": {"zh": "YAML 格式错误：{detail}", "en": "invalid YAML: {detail}"},
     "errors.yaml.invalid.hint": {"zh": "检查缩进和引号", "en": "check indentation and quoting"},
+    "errors.yaml.aliases.hint": {"zh": "把值直接写出来，或少用别名（alias）", "en": "write the values out, or use fewer aliases"},
+    "errors.yaml.too_large": {"zh": "文件超过 {max_bytes} 字节的上限（在此行达到）", "en": "file is larger than the limit of {max_bytes} bytes (reached on this line)"},
+    "errors.yaml.too_large.hint": {
+        "zh": "把它拆开（清单的每类记录都可以是一个文件夹），或确认这是你要的文件",
+        "en": "split it (inventory kinds may be folders of files) or check that it is the file you meant",
+    },
     "errors.yaml.not_utf8": {"zh": "不是 UTF-8 文本：{reason}", "en": "not UTF-8 text: {reason}"},
     "errors.yaml.not_utf8.hint": {"zh": "请将文件另存为 UTF-8", "en": "save the file as UTF-8"},
     "errors.yaml.unreadable": {"zh": "无法读取文件：{reason}", "en": "cannot read file: {reason}"},

@@ -130,3 +130,33 @@ def test_the_checks_catch_what_they_are_for():
     assert punctuation_problems("请改用 env:NAME 或 file:PATH（见 `cloudctl config check`）") == []
     assert untranslated("literal secret in config file", "literal secret in config file")
     assert not untranslated("ID", "id") and not untranslated("{path}", "{path}")
+
+
+def _declared_columns() -> dict[str, set[str]]:
+    """Column names the CLI modules pass to render(): 3rd arguments and lists assigned to *col* names."""
+    import ast
+    from pathlib import Path
+
+    found: dict[str, set[str]] = {}
+    for path in sorted((Path(i18n.__file__).resolve().parent.parent / "cli").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        lists: list[ast.AST] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "render" and len(node.args) >= 3:
+                lists.append(node.args[2])
+            elif isinstance(node, ast.Assign) and any("col" in getattr(t, "id", "").lower() for t in node.targets):
+                lists.append(node.value)
+        for value in lists:
+            for sub in ast.walk(value):
+                if isinstance(sub, ast.List):
+                    names = {e.value for e in sub.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+                    found.setdefault(path.name, set()).update(names)
+    return found
+
+
+def test_every_column_a_command_declares_has_a_header_in_both_languages():
+    """A new command's columns need `col.<field>` entries, or zh tables show English headers."""
+    declared = _declared_columns()
+    assert "provider" in declared["cloud_cmd.py"] and "numerator" in declared["migrate_cmd.py"]
+    missing = {f: sorted(c for c in cols if f"col.{c}" not in i18n.MESSAGES) for f, cols in declared.items()}
+    assert {f: m for f, m in missing.items() if m} == {}
