@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudctl.errors import StoreError
-from cloudctl.store.sqlite import Store
+from cloudctl.store.core import Store
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Change:
 
 def resolve_pair(store: Store, from_snap: int | None, to_snap: int | None) -> tuple[int, int]:
     """Default ``to`` = the latest snapshot, ``from`` = the one before it."""
-    ids = [s.id for s in store.snapshots() if "ok" in s.providers.values()]
+    ids = [s.id for s in store.snapshots() if s.committed]
     if to_snap is None:
         if not ids:
             raise StoreError("the store has no snapshot yet", hint="run `cloudctl sync` (twice, to have something to compare)")
