@@ -48,11 +48,13 @@ class StoreURL:
         """The location as shown to users: never a secret."""
         if self.backend == "sqlite":
             return str(self.path)
-        host = self.host if self.host and not self.host.startswith("/") else ""
-        netloc = (quote(self.user) + "@" if self.user else "") + host + (f":{self.port}" if self.port else "")
-        shown = {k: v for k, v in self.params.items() if k != "host" or v.startswith("/")}
-        if self.host.startswith("/"):
-            shown["host"] = self.host
+        socket_dir = self.host.startswith("/")
+        netloc = (quote(self.user) + "@" if self.user else "")
+        shown = dict(self.params)
+        if socket_dir:  # libpq's form for a Unix socket: the directory and port as parameters
+            shown = {"host": self.host, **({"port": str(self.port)} if self.port else {}), **shown}
+        else:
+            netloc += self.host + (f":{self.port}" if self.port else "")
         query = "&".join(f"{k}={v}" for k, v in shown.items())
         return f"postgresql://{netloc}/{self.dbname}" + (f"?{query}" if query else "")
 

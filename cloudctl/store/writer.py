@@ -91,6 +91,12 @@ class SnapshotWriter:
                 self._batch_rows = 0
         return result
 
+    def flush(self) -> None:
+        """Commit the batch of page rows written so far (they stay invisible until the run commits)."""
+        with self.store.guard():
+            if self.store.db.in_transaction:
+                self.store.db.commit()
+
     def finish(self) -> SnapshotInfo:
         """Close the run: ``complete`` when every provider committed fully, else ``partial``/``failed``; release the locks."""
         try:
