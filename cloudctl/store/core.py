@@ -60,7 +60,44 @@ def exists(url: StoreURL) -> bool:
     return url.path is None or url.path.exists()
 
 
-def _open_backend(url: StoreURL, create: bool) -> tuple[Any, bool]:
+def _create_sqlite(url: StoreURL) -> None:
+    """Make a new SQLite store atomically: built complete under a temporary name, then linked into place.
+
+    Two syncs creating the same store at once: one link wins, the other finds a finished store.
+    """
+    from cloudctl.store import sqlite_db
+
+    path = url.path
+    assert path is not None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(t("store.mkdir", dir=path.parent, cause=exc.strerror), hint=t("store.hint.writable")) from None
+    tmp = path.with_name(f".{path.name}.new-{os.getpid()}")
+    try:
+        db = sqlite_db.SQLiteDB(StoreURL("sqlite", tmp), writer=True)
+        store = Store(db)
+        try:
+            with store.guard():
+                db.initialise()
+                store.upgrade()
+        finally:
+            store.close()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        except OSError as exc:
+            raise (db.translate(exc) or StoreError(t("store.mkdir", dir=path.parent, cause=exc.strerror), hint=t("store.hint.writable"))) from None
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        with contextlib.suppress(OSError):
+            Path(f"{tmp}.locks").rmdir()
+
+
+def _open_backend(url: StoreURL, create: bool, writer: bool) -> tuple[Any, bool]:
     """(backend, is_new). Refuses foreign and damaged stores before touching them."""
     if url.backend == "sqlite":
         from cloudctl.store import sqlite_db
@@ -68,24 +105,14 @@ def _open_backend(url: StoreURL, create: bool) -> tuple[Any, bool]:
         path = url.path
         assert path is not None
         state = sqlite_db.inspect(path)
+        if state == "missing" and create:
+            _create_sqlite(url)
+            state = sqlite_db.inspect(path)
         if state == "missing":
-            if not create:
-                raise StoreError(t("store.missing", store=path), hint=t("store.hint.create"))
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(t("store.mkdir", dir=path.parent, cause=exc.strerror), hint=t("store.hint.writable")) from None
-        elif state in ("empty", "not-sqlite", "foreign"):
+            raise StoreError(t("store.missing", store=path), hint=t("store.hint.create"))
+        if state in ("empty", "not-sqlite", "foreign"):
             raise StoreError(t(f"store.refused.{state}", store=path), hint=t("store.hint.foreign"))
-        db = sqlite_db.SQLiteDB(url)
-        if state == "missing":
-            try:
-                db.initialise()
-            except db.errors as exc:
-                db.close()
-                path.unlink(missing_ok=True)
-                raise db.translate(exc) or exc from None
-        return db, state == "missing"
+        return sqlite_db.SQLiteDB(url, writer=writer), False
     from cloudctl.store.pg_db import PostgresDB
 
     db = PostgresDB(url)
@@ -126,15 +153,12 @@ class Store:
         Raises :class:`StoreError` (exit 2) or one of its environment subclasses (exit 1).
         """
         url = where if isinstance(where, StoreURL) else parse(where)
-        db, new = _open_backend(url, create)
+        db, new = _open_backend(url, create, writer=create or upgrade)
         store = cls(db)
         try:
             store._check_schema(new=new, upgrade=upgrade or new, any_version=any_version)
         except BaseException:
             store.close()
-            if new and url.backend == "sqlite" and url.path is not None:
-                with contextlib.suppress(OSError):
-                    url.path.unlink()
             raise
         return store
 

@@ -77,16 +77,32 @@ class SQLiteDB:
     dialect = "sqlite"
     errors = (sqlite3.Error,)
 
-    def __init__(self, url: StoreURL) -> None:
+    def __init__(self, url: StoreURL, *, writer: bool = False) -> None:
         self.url = url
         self.path: Path = url.path  # type: ignore[assignment]
         self._locks: dict[str, int] = {}
+        if writer and self.path.exists() and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)):
+            raise StoreUnavailable(t("store.read_only", store=url.display), hint=t("store.hint.read_only"))
         try:
-            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-            self.conn.execute("PRAGMA synchronous=NORMAL")  # per connection, not stored in the file
-            self.conn.execute("PRAGMA foreign_keys=ON")
+            try:
+                self.conn = self._connect(str(self.path), uri=False)
+            except sqlite3.OperationalError as exc:
+                if writer or (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY):
+                    raise
+                # A reader on a read-only file system cannot make the WAL's -shm file. Without a
+                # -wal file there is nothing beyond the main file, which no one can change: read it as is.
+                wal = Path(f"{self.path}-wal").exists()
+                self.conn = self._connect(f"file:{_uri_path(self.path)}?mode=ro" + ("" if wal else "&immutable=1"), uri=True)
         except sqlite3.Error as exc:
             raise self.translate(exc) or exc from None
+
+    @staticmethod
+    def _connect(target: str, *, uri: bool) -> sqlite3.Connection:
+        conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False, uri=uri)
+        conn.execute("PRAGMA synchronous=NORMAL")  # per connection, not stored in the file
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # open it now: faults surface here
+        return conn
 
     # -- creation ----------------------------------------------------------------------------
     def initialise(self) -> None:

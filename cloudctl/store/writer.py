@@ -87,14 +87,21 @@ class SnapshotWriter:
             result = fn(*args)
             self._batch_rows += result if isinstance(result, int) else 0
             if self._batch_rows >= BATCH_ROWS or time.monotonic() - self._batch_started >= BATCH_SECONDS:
+                self._progress(db)
                 db.commit()
                 self._batch_rows = 0
         return result
+
+    def _progress(self, db) -> None:  # noqa: ANN001
+        """Record how far each running provider got (``snapshots`` shows it; tests see a sync mid-write)."""
+        db.executemany("UPDATE provider_runs SET counts = ? WHERE snapshot = ? AND provider = ?",
+                       [(json.dumps(w.counts, sort_keys=True), self.id, w.provider) for w in self._writers.values() if w.state == "running"])
 
     def flush(self) -> None:
         """Commit the batch of page rows written so far (they stay invisible until the run commits)."""
         with self.store.guard():
             if self.store.db.in_transaction:
+                self._progress(self.store.db)
                 self.store.db.commit()
 
     def finish(self) -> SnapshotInfo:
