@@ -110,6 +110,9 @@ class PostgresDB:
     def compact(self) -> None:
         """Autovacuum reclaims the dead rows of a prune; nothing to do in the transaction's path."""
 
+    def checkpoint(self) -> None:
+        """The server manages its WAL."""
+
     def backup(self, suffix: str) -> None:  # noqa: ARG002 - PostgreSQL upgrades in one transaction instead
         return None
 

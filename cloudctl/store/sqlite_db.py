@@ -154,6 +154,19 @@ class SQLiteDB:
     def compact(self) -> None:
         """Give the pages freed by a prune back to the file system."""
         self.conn.execute("PRAGMA incremental_vacuum")
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the file and truncate it, if no reader is in the way (never waits for one).
+
+        Called after a sync: otherwise the WAL keeps every page a sync wrote until it reaches
+        SQLite's auto-checkpoint size, and the store looks several times bigger than its data.
+        """
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
 
     def backup(self, suffix: str) -> Path:
         """A consistent copy next to the store (before an upgrade). Returns its path."""

@@ -116,6 +116,8 @@ class SnapshotWriter:
                 status = "failed"
             with self.store.tx() as db:
                 db.execute("UPDATE snapshots SET status = ?, finished = ? WHERE id = ?", (status, now(), self.id))
+            with self.store.guard():
+                self.store.db.checkpoint()
             return self.store.snapshot(self.id)
         finally:
             self.release()
