@@ -218,3 +218,13 @@ def test_snapshots_shows_the_store_size_and_prune_dry_run_changes_nothing(cli, t
     code, out, err = cli("--lang", "en", "snapshots", "prune", "--keep-last", "1", "--store", store, "-o", "json")
     assert code == 0 and out.count('"remove"') == 2
     assert cli("--lang", "en", "snapshots", "--store", store, "-o", "json")[1].count('"id"') == 1
+
+
+def test_the_postgresql_password_never_reaches_the_output(cli, postgres, monkeypatch):
+    planted = "Planted-Wrong-PG-Password-4e2b"
+    monkeypatch.setenv("CLOUDCTL_TEST_PGPASS", planted)
+    url = postgres.url(postgres.createdb(owner="secretive"), user="secretive", password="env:CLOUDCTL_TEST_PGPASS")
+    for args in (("ls", "servers"), ("--debug", "snapshots"), ("store", "upgrade")):
+        code, out, err = cli("--lang", "en", *args, "--store", url)
+        assert code == 2 and "authentication failed" in err, err
+        assert planted not in out + err and "env:CLOUDCTL_TEST_PGPASS" not in err
