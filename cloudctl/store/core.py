@@ -312,13 +312,13 @@ class Store:
     def json_objects(self, kind: str | None = None, *, snapshot: int | None = None, provider: str | None = None) -> Iterator[str]:
         """Each resource as the JSON text of ``Resource.flat()``, without decoding ``extra``.
 
-        The fast path of ``ls -o json``: the stored ``extra`` object is spliced after the common
-        fields (writes drop extra keys that shadow a common field, so keys never repeat).
+        The fast path of ``ls -o json``: the database writes the common fields as a JSON object
+        (SQLite ``json_object``, PostgreSQL ``row_to_json``: compact, in column order) and the
+        stored ``extra`` object is spliced after them (writes drop extra keys that shadow a common
+        field, so keys never repeat). Building the text in Python cost half of `ls` over 50,000
+        servers; a test checks it equals Python's encoding on both backends.
         """
-        enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        for row in self._rows(kind, snapshot, provider, ", ".join(COMMON) + ", extra"):
-            head = enc(dict(zip(COMMON, row)))
-            extra = row[12]
+        for head, extra in self._rows(kind, snapshot, provider, self.db.json_object(COMMON) + ", extra"):
             yield head if extra == "{}" else head[:-1] + "," + extra[1:]
 
     def digests(self, *, snapshot: int | None = None) -> dict[tuple[str, str, str], str]:

@@ -60,8 +60,10 @@ class PostgresDB:
         pass
 
     # -- statements --------------------------------------------------------------------------
-    def sql(self, text: str) -> str:
-        return text.replace("?", "%s")
+    @staticmethod
+    def json_object(columns: tuple[str, ...]) -> str:
+        """SQL for a compact JSON object of these columns, in order (``row_to_json``: core since 9.2)."""
+        return f"(SELECT row_to_json(x) FROM (SELECT {', '.join(columns)}) x)::text"
 
     def execute(self, sql: str, args: tuple | list = ()):  # noqa: ANN201 - a psycopg cursor
         return self.conn.execute(sql.replace("?", "%s"), args or None)

@@ -71,21 +71,37 @@ def decide(snapshots: list["SnapshotInfo"], policy: Policy) -> Decision:
     return Decision(keep, sorted(s.id for s in snapshots if s.id not in reasons), reasons)
 
 
-def delete_snapshots(store: "Store", remove: list[int]) -> int:
-    """Delete snapshots ``remove`` in one transaction, folding their versions into the kept runs."""
+def delete_snapshots(store: "Store", remove: list[int], *, wait: float = 60.0) -> int:
+    """Delete snapshots ``remove`` in one transaction, folding their versions into the kept runs.
+
+    Holds the sync lock of every provider it touches, so a prune never interleaves with a sync of
+    the same provider (it waits up to ``wait`` seconds for one that runs).
+    """
+    from cloudctl.store.writer import acquire, release
+
     if not remove:
         return 0
     gone = set(remove)
-    with store.tx() as db:
-        runs: dict[str, list[int]] = {}
-        for sid, prov in db.execute("SELECT snapshot, provider FROM provider_runs WHERE status IN ('ok', 'partial') ORDER BY snapshot"):
-            runs.setdefault(prov, []).append(int(sid))
-        for prov, sids in runs.items():
-            removed = [s for s in sids if s in gone]
-            if removed:
-                fold_pruned(db, prov, removed, [s for s in sids if s not in gone])
-        db.executemany("DELETE FROM provider_runs WHERE snapshot = ?", [(s,) for s in sorted(gone)])
-        db.executemany("DELETE FROM snapshots WHERE id = ?", [(s,) for s in sorted(gone)])
+    with store.guard():
+        providers = sorted({p for (p,) in store.db.execute(
+            "SELECT DISTINCT provider FROM provider_runs WHERE snapshot IN (" + ", ".join("?" * len(gone)) + ")", sorted(gone))})
+    locked: list[str] = []
+    try:
+        for prov in providers:
+            acquire(store, prov, wait)
+            locked.append(prov)
+        with store.tx() as db:
+            runs: dict[str, list[int]] = {}
+            for sid, prov in db.execute("SELECT snapshot, provider FROM provider_runs WHERE status IN ('ok', 'partial') ORDER BY snapshot"):
+                runs.setdefault(prov, []).append(int(sid))
+            for prov, sids in runs.items():
+                removed = [s for s in sids if s in gone]
+                if removed:
+                    fold_pruned(db, prov, removed, [s for s in sids if s not in gone])
+            db.executemany("DELETE FROM provider_runs WHERE snapshot = ?", [(s,) for s in sorted(gone)])
+            db.executemany("DELETE FROM snapshots WHERE id = ?", [(s,) for s in sorted(gone)])
+    finally:
+        release(store, locked)
     with store.guard():
         store.db.compact()
     return len(gone)

@@ -116,8 +116,10 @@ class SQLiteDB:
         self.conn.execute(f"PRAGMA application_id={APP_ID}")
 
     # -- statements --------------------------------------------------------------------------
-    def sql(self, text: str) -> str:
-        return text
+    @staticmethod
+    def json_object(columns: tuple[str, ...]) -> str:
+        """SQL for a compact JSON object of these columns, in order (JSON1, built into SQLite)."""
+        return "json_object(" + ", ".join(f"'{c}', {c}" for c in columns) + ")"
 
     def execute(self, sql: str, args: tuple | list = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, args)

@@ -50,19 +50,19 @@ class SnapshotWriter:
         locked: list[str] = []
         try:
             for name in names:
-                _acquire(store, name, wait)
+                acquire(store, name, wait)
                 locked.append(name)
             with store.tx() as db:
                 sid = int(db.execute("INSERT INTO snapshots (started, status) VALUES (?, 'running') RETURNING id", (now(),)).fetchone()[0])
         except BaseException:
-            _release(store, locked)
+            release(store, locked)
             raise
         return cls(store, sid, locked, wait)
 
     def provider(self, name: str) -> "ProviderWriter":
         """Start this provider's run (taking its lock now if :meth:`begin` was not told about it)."""
         if name not in self._locked:
-            _acquire(self.store, name, self._wait)
+            acquire(self.store, name, self._wait)
             self._locked.append(name)
         with self.store.tx() as db:
             newer = db.execute("SELECT max(snapshot) FROM provider_runs WHERE provider = ?", (name,)).fetchone()[0]
@@ -124,7 +124,7 @@ class SnapshotWriter:
 
     def release(self) -> None:
         """Give up the sync locks (also after a failure; a dead connection has dropped them already)."""
-        _release(self.store, self._locked)
+        release(self.store, self._locked)
         self._locked = []
 
 
@@ -173,7 +173,8 @@ class ProviderWriter:
         self.state = "failed"
 
 
-def _acquire(store: "Store", name: str, wait: float) -> None:
+def acquire(store: "Store", name: str, wait: float) -> None:
+    """Take the sync lock of provider ``name`` (waiting up to ``wait`` s), record the holder, undo its dead runs."""
     deadline = time.monotonic() + max(wait, 0.0)
     with store.guard():
         while not store.db.try_lock(name):
@@ -186,7 +187,7 @@ def _acquire(store: "Store", name: str, wait: float) -> None:
             db.execute("DELETE FROM sync_locks WHERE provider = ?", (name,))
             db.execute("INSERT INTO sync_locks (provider, host, pid, since) VALUES (?, ?, ?, ?)", (name, socket.gethostname(), os.getpid(), now()))
     except BaseException:
-        _release(store, [name])
+        release(store, [name])
         raise
 
 
@@ -212,7 +213,8 @@ def _busy(store: "Store", name: str, wait: float) -> StoreBusy:
                      hint=t("store.hint.busy"))
 
 
-def _release(store: "Store", names: list[str]) -> None:
+def release(store: "Store", names: list[str]) -> None:
+    """Give up these sync locks and their holder records."""
     for name in names:
         try:
             with store.tx() as db:

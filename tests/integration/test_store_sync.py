@@ -156,11 +156,11 @@ def test_postgresql_restarted_mid_sync_fails_cleanly_with_previous_data_intact(s
     assert servers(cfg, pg_url) == total
 
 
-@pytest.fixture
-def broken_quota(tmp_path, dataset):
+@pytest.fixture(scope="module")
+def broken_quota(tmp_path_factory, dataset):
     """The Huawei simulator with one project's quota call (1 of ~66 calls) always failing."""
     project = next(p for p in dataset.clouds["huawei"].projects if p.name != "huawei-shared")
-    proc, cfg = serve(tmp_path, "--fault", f"huawei:fail_path=/v1/{project.id}/cloudservers/limits")
+    proc, cfg = serve(tmp_path_factory.mktemp("quota"), "--fault", f"huawei:fail_path=/v1/{project.id}/cloudservers/limits")
     doc = yaml.safe_load(cfg.read_text())
     doc["providers"]["huawei"]["max_retries"] = 0
     cfg.write_text(yaml.safe_dump(doc))
@@ -190,6 +190,20 @@ def test_one_failed_quota_call_leaves_only_that_project_stale(broken_quota, stor
     check = subprocess.run([promtool, "check", "metrics"], input=metrics.read_text(), capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("cloudctl_sync.prom")] == ["cloudctl_sync.prom"]
+
+
+def test_retention_in_the_config_prunes_after_each_sync(broken_quota, tmp_path, dataset):
+    cfg, _ = broken_quota
+    doc = yaml.safe_load(cfg.read_text())
+    doc["retention"] = {"keep_last": 2}
+    doc["store"] = str(tmp_path / "store.db")
+    mine = tmp_path / "cloudctl.yaml"
+    mine.write_text(yaml.safe_dump(doc))
+    notes = [run(mine, "sync").stderr for _ in range(4)]
+    assert "retention: pruned" not in notes[1] and "retention: pruned 1 old snapshots (2 kept)" in notes[2]
+    snaps = json.loads(run(mine, "snapshots", "-o", "json").stdout)
+    assert [s["id"] for s in snaps] == [3, 4]
+    assert servers(mine, str(tmp_path / "store.db")) == sum(len(c.servers) for c in dataset.clouds.values())
 
 
 # -- a full disk ---------------------------------------------------------------------------------------------

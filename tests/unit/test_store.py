@@ -401,3 +401,16 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_json_objects_are_exactly_pythons_encoding_of_every_resource(store_url):
+    """`ls -o json` text comes from the database; it must be what json.dumps would write."""
+    import json
+
+    tricky = ['quote " and backslash \\', "new\nline\ttab\rcr\x01\x1f\x7f", "中文 吕梁政务云", "emoji 🙂 \u2028", "", "/slash/"]
+    items = [srv("tianhe", f"s{i}", status=t, project=t, os=None, system=t or None, extra={"note": t, "n": i, "f": 1.5, "l": [t, None], "d": {"k": t}})
+             for i, t in enumerate(tricky)] + [srv("tianhe", "bare")]
+    store = Store.open(store_url, create=True)
+    sync(store, {"tianhe": items})
+    enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    assert list(store.json_objects("server")) == [enc(r.flat()) for r in store.resources("server")]
