@@ -204,4 +204,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "store.upgrade.done": {"zh": "存储 {store} 已执行 {count} 个升级", "en": "applied {count} migrations to {store}"},
     "store.upgrade.backup": {"zh": "；升级前的副本：{path}", "en": "; the copy from before: {path}"},
     "store.upgrade.current": {"zh": "存储 {store} 已是最新结构（版本 {version}）", "en": "the store {store} is up to date (schema version {version})"},
+    "store.diff.empty": {"zh": "存储 {store} 中还没有快照", "en": "the store {store} has no snapshot yet"},
+    "store.diff.empty_hint": {"zh": "运行 `cloudctl sync`（两次，才有可比较的内容）", "en": "run `cloudctl sync` (twice, to have something to compare)"},
+    "store.diff.no_earlier": {"zh": "快照 {snapshot} 之前没有可比较的快照", "en": "no snapshot before {snapshot} to compare with"},
+    "store.diff.no_earlier_hint": {"zh": "稍后再运行一次 `cloudctl sync`，或用 --from 指定", "en": "run `cloudctl sync` again later, or pass --from"},
 }

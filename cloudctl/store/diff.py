@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudctl.errors import StoreError
+from cloudctl.i18n import t
 from cloudctl.store.core import Store
 
 
@@ -36,12 +37,12 @@ def resolve_pair(store: Store, from_snap: int | None, to_snap: int | None) -> tu
     ids = [s.id for s in store.snapshots() if s.committed]
     if to_snap is None:
         if not ids:
-            raise StoreError("the store has no snapshot yet", hint="run `cloudctl sync` (twice, to have something to compare)")
+            raise StoreError(t("store.diff.empty", store=store.url.display), hint=t("store.diff.empty_hint"))
         to_snap = ids[-1]
     if from_snap is None:
         earlier = [i for i in ids if i < to_snap]
         if not earlier:
-            raise StoreError(f"no snapshot before {to_snap} to compare with", hint="run `cloudctl sync` again later, or pass --from")
+            raise StoreError(t("store.diff.no_earlier", snapshot=to_snap), hint=t("store.diff.no_earlier_hint"))
         from_snap = earlier[-1]
     return from_snap, to_snap
 
