@@ -247,7 +247,7 @@ async def run_sync(loaded: LoadedConfig, store: Store, names: list[str] | None =
         result.snapshot = await io(snap.finish)
     finally:
         if snap is not None:
-            await io(snap.release)
+            await io(snap.release, forget=False)  # after finish() there is nothing left; after a failure, no waiting
         io.close()
     result.kinds.sort(key=lambda k: k.provider)  # stable: each provider's kinds stay in driver order
     return result

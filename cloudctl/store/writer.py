@@ -55,7 +55,7 @@ class SnapshotWriter:
             with store.tx() as db:
                 sid = int(db.execute("INSERT INTO snapshots (started, status) VALUES (?, 'running') RETURNING id", (now(),)).fetchone()[0])
         except BaseException:
-            release(store, locked)
+            release(store, locked, forget=False)
             raise
         return cls(store, sid, locked, wait)
 
@@ -122,9 +122,9 @@ class SnapshotWriter:
         finally:
             self.release()
 
-    def release(self) -> None:
-        """Give up the sync locks (also after a failure; a dead connection has dropped them already)."""
-        release(self.store, self._locked)
+    def release(self, *, forget: bool = True) -> None:
+        """Give up the sync locks (also after a failure, with ``forget=False``; a dead connection has dropped them already)."""
+        release(self.store, self._locked, forget=forget)
         self._locked = []
 
 
@@ -187,7 +187,7 @@ def acquire(store: "Store", name: str, wait: float) -> None:
             db.execute("DELETE FROM sync_locks WHERE provider = ?", (name,))
             db.execute("INSERT INTO sync_locks (provider, host, pid, since) VALUES (?, ?, ?, ?)", (name, socket.gethostname(), os.getpid(), now()))
     except BaseException:
-        release(store, [name])
+        release(store, [name], forget=False)
         raise
 
 
@@ -213,13 +213,19 @@ def _busy(store: "Store", name: str, wait: float) -> StoreBusy:
                      hint=t("store.hint.busy"))
 
 
-def release(store: "Store", names: list[str]) -> None:
-    """Give up these sync locks and their holder records."""
-    for name in names:
+def release(store: "Store", names: list[str], *, forget: bool = True) -> None:
+    """Give up these sync locks; with ``forget``, also their holder records.
+
+    A holder record is only what the next "busy" message quotes: the next holder overwrites it,
+    so after a failure (a busy or lost database) the locks are released without touching it.
+    """
+    if forget and names:
         try:
             with store.tx() as db:
-                db.execute("DELETE FROM sync_locks WHERE provider = ? AND pid = ? AND host = ?", (name, os.getpid(), socket.gethostname()))
+                db.executemany("DELETE FROM sync_locks WHERE provider = ? AND pid = ? AND host = ?",
+                               [(name, os.getpid(), socket.gethostname()) for name in names])
         except (StoreError, *store.db.errors, OSError):
-            pass  # best effort: the lock below is what counts, and a dead connection dropped it
+            pass  # best effort: the locks below are what counts, and a dead connection dropped them
+    for name in names:
         with contextlib.suppress(*store.db.errors, OSError):
             store.db.unlock(name)  # a lost PostgreSQL session has released it already
