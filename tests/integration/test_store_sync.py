@@ -105,8 +105,9 @@ def test_concurrent_syncs_wait_or_name_the_holder_and_readers_are_never_blocked(
         out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     snaps = json.loads(run(cfg, "snapshots", "--store", store_url, "-o", "json").stdout)
-    assert [s["status"] for s in snaps] == ["complete", "failed", "complete", "complete"] or \
-        [s["status"] for s in snaps] == ["complete", "complete", "complete"], snaps
+    # the refused sync left no snapshot behind; the queued one ran after the first, with a newer id
+    assert [(s["status"], s["providers"]) for s in snaps] == [
+        ("complete", "huawei=ok, tianhe=ok, xinchuang=ok"), ("complete", "huawei=ok, tianhe=ok, xinchuang=ok"), ("complete", "tianhe=ok")]
     assert servers(cfg, store_url) == total
 
 
@@ -147,7 +148,7 @@ def test_postgresql_restarted_mid_sync_fails_cleanly_with_previous_data_intact(s
     wait_for(lambda: in_flight(pg_url) > 0, "the sync to be writing")
     postgres.restart()
     _, err = victim.communicate(timeout=120)
-    assert victim.returncode in (1, 3), err
+    assert victim.returncode == 1, err  # the store, not a cloud, failed: exit 1 (the issue allows 3 or 1)
     assert "internal error" not in err and "Traceback" not in err
     assert error_line(err).startswith("error: store postgresql://") and "connection to the database was lost" in err
     assert servers(cfg, pg_url) == total
