@@ -31,7 +31,7 @@ app = typer.Typer(
 
 # Command groups and commands, registered explicitly. Each module imports only typer at top
 # level; the work happens inside the command functions.
-GROUPS: dict[str, tuple[str, str]] = {
+GROUPS: dict[str, tuple[str, str | None]] = {
     # name: ("module:attribute", help with an example, like every leaf command's)
     "config": ("cloudctl.cli.config_cmd:app", "Show and check the effective configuration.\n\nExample:  cloudctl config check"),
     "inventory": ("cloudctl.cli.inventory_cmd:app", "Validate and summarise the inventory of record.\n\nExample:  cloudctl inventory validate inventory/"),
@@ -40,6 +40,8 @@ GROUPS: dict[str, tuple[str, str]] = {
     "migrate": ("cloudctl.cli.migrate_cmd:app", "Migration progress and the plan's KPIs (上云迁移).\n\nExample:  cloudctl migrate kpis -o csv"),
     "policy": ("cloudctl.cli.policy_cmd:app", "Check the inventory against the plan's policies (CI).\n\n"
                "Example:  cloudctl policy check policies/ --fail-on high"),
+    "snapshots": ("cloudctl.cli.store_cmd:snapshots_app", None),  # help: the listing's docstring
+    "store": ("cloudctl.cli.store_cmd:store_app", "The store itself: schema upgrades.\n\nExample:  cloudctl store upgrade --dry-run"),
 }
 COMMANDS: dict[str, str] = {
     # name: "module:function"
@@ -49,7 +51,6 @@ COMMANDS: dict[str, str] = {
     "ls": "cloudctl.cli.cloud_cmd:ls",
     "show": "cloudctl.cli.cloud_cmd:show",
     "diff": "cloudctl.cli.cloud_cmd:diff",
-    "snapshots": "cloudctl.cli.cloud_cmd:snapshots",
     "export": "cloudctl.cli.cloud_cmd:export",
     "capacity": "cloudctl.cli.cloud_cmd:capacity",
 }
@@ -61,7 +62,7 @@ def _load(ref: str):  # noqa: ANN202
 
 
 for _name, (_ref, _help) in GROUPS.items():
-    app.add_typer(_load(_ref), name=_name, help=_help)
+    app.add_typer(_load(_ref), name=_name, **({"help": _help} if _help else {}))
 for _name, _ref in COMMANDS.items():
     app.command(name=_name)(_load(_ref))
 # Every command that prints records gets the same --columns, --out and --excel-bom.

@@ -39,8 +39,9 @@ InventoryOpt = Annotated[
     typer.Option("--inventory", "-i", help="Inventory directory (default: config 'inventory:' or ./inventory).", show_default=False),
 ]
 StoreOpt = Annotated[
-    Optional[Path],
-    typer.Option("--store", help="SQLite store file (default: config 'store:' or the user data dir).", show_default=False),
+    Optional[str],
+    typer.Option("--store", help="Store: a SQLite file, sqlite:///path or postgresql://user@host/db (default: config 'store:' or the user data dir).",
+                 show_default=False),
 ]
 
 # name -> (annotation, default) of the options every record-printing command shares.
@@ -100,6 +101,9 @@ def apply_listing_options(app: typer.Typer) -> None:
     for info in app.registered_commands:
         if info.callback is not None:
             info.callback = with_listing_options(info.callback)
+    # A group whose callback prints records itself (`cloudctl snapshots`, with `snapshots prune`).
+    if app.registered_callback is not None and app.registered_callback.callback is not None:
+        app.registered_callback.callback = with_listing_options(app.registered_callback.callback)
     for group in app.registered_groups:
         if group.typer_instance is not None:
             apply_listing_options(group.typer_instance)
@@ -138,9 +142,25 @@ def inventory_dir(explicit: Path | None) -> Path:
     return current.config().inventory_dir
 
 
-def store_path(explicit: Path | None) -> Path:
+def store_url(explicit: str | None):  # noqa: ANN201 - a cloudctl.store.StoreURL
+    """``--store`` if given (relative to the working directory), else the config's store."""
     if explicit is not None:
-        return explicit
+        from cloudctl.store.url import parse
+
+        return parse(explicit)
     from cloudctl.cli.state import current
 
-    return current.config().store_path
+    return current.config().store_url
+
+
+def parse_wait(text: str) -> float:
+    """``--wait``: 0 (do not wait) or a duration such as 30s, 10m, 1h."""
+    if text.strip() in ("0", "0s"):
+        return 0.0
+    from cloudctl.agent.config import parse_duration
+    from cloudctl.errors import UsageError
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"--wait {text!r}: {exc}", hint="example: --wait 10m") from None

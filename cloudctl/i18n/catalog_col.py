@@ -54,6 +54,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "site": "地点", "role": "角色", "level": "级别", "parent": "上级", "snmp": "SNMP 配置", "township": "乡镇",
         "village": "行政村", "tenant": "租户", "classified": "涉密", "deployment": "部署方式", "xinchuang": "信创",
         "node": "节点",
+        # snapshots, snapshots prune, store upgrade
+        "stale": "已过期", "action": "操作", "from": "从", "to": "到", "summary": "概要",
         # config check --connect
         "driver": "驱动", "url": "地址（URL）",
         # the report workbook
