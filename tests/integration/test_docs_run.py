@@ -31,6 +31,16 @@ SKIP: dict[tuple[str, str, str | None], str] = {
     ("docs/guide.md", r"promtool check config prom\.yml", None): "needs prom.yml, the reader's own Prometheus config edited in step 4",
     ("docs/guide.md", r"cloudctl policy check policies --no-store --fail-on high", "error: 1 problem in policy files:"):
         "shows the error of a first, broken version of the file (an unquoted ':'), which the guide describes but does not print",
+    # "A store for the whole team": a PostgreSQL server, systemd and a sync host's paths; the store
+    # tests (tests/integration/test_store_*.py) run the same commands against a real PostgreSQL.
+    ("docs/guide.md", r"psql ", None): "needs a PostgreSQL server and its admin (step 1 runs on the database server)",
+    ("docs/guide.md", r"cloudctl sync --metrics-file /var/lib/", None):
+        "syncs into the team's PostgreSQL store that /etc/cloudctl/cloudctl.yaml names (steps 1-2)",
+    ("docs/guide.md", r"CLOUDCTL_DB_PASSWORD=wrong ", None): "needs the team's PostgreSQL store (a wrong password for it)",
+    ("docs/guide.md", r"(systemctl|journalctl) ", None): "needs systemd, root and the units installed on a sync host",
+    ("docs/guide.md", r"cloudctl sync -p tianhe", None): "needs the timer's sync running at the same time against the team store",
+    ("docs/guide.md", r"head -3 /var/lib/prometheus/", None): "reads the metrics file the team store's sync wrote on the sync host",
+    ("docs/guide.md", r"cloudctl snapshots prune --keep-last 2 --dry-run", None): "lists the team store's snapshots (no --store: the sync host's config)",
     ("README.md", r"make demo", None): "the same run as the guide's `cloudctl demo --keep-running`, which test_the_guide starts",
     ("README.md", r"make test", None): "the whole test suite, from inside the test suite",
     ("README.md", r"\. \.venv/bin/activate", None): "the test puts the .venv's bin on PATH itself",
