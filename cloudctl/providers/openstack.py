@@ -22,6 +22,7 @@ from cloudctl.config import OpenStackProvider
 from cloudctl.errors import AuthError, ProviderError
 from cloudctl.model import Resource
 from cloudctl.providers.base import FANOUT, Driver
+from cloudctl.providers.openstack_write import OpenStackWrites
 from cloudctl.providers.paging import MarkerGuard, Page, marker_of, next_link
 from cloudctl.providers.wire import json_of, normalize_arch, parse_time
 
@@ -50,7 +51,7 @@ def _epoch(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
-class OpenStackDriver(Driver):
+class OpenStackDriver(OpenStackWrites, Driver):
     driver = "openstack"
     kinds = ("project", "server", "volume", "network", "subnet", "floating_ip", "quota", "capacity")
     cfg: OpenStackProvider
