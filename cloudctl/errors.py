@@ -11,6 +11,8 @@ exit code in exactly one place (``cloudctl.cli.main``)::
     │   └── PolicyFileError             policies/*.yaml (carries many Problems)
     ├── SecretError                     a secret reference cannot be resolved      → 2
     ├── StoreError                      the SQLite store is unusable               → 2
+    ├── PlanFileError                   a plan file that cannot be applied          → 2
+    ├── AuditError                      the audit log cannot be written or read     → 2
     ├── UpstreamError                   a provider or a node failed                → 3
     │   ├── ProviderError               HTTP API of a cloud (provider, status, request id)
     │   │   ├── AuthError               credentials refused
@@ -131,6 +133,14 @@ class SecretError(CloudctlError):
 
 class StoreError(CloudctlError):
     """The local store cannot be opened, is from a newer version, or a snapshot is missing."""
+
+
+class PlanFileError(CloudctlError):
+    """A plan file cannot be applied: edited, truncated, from another store or inventory, or stale."""
+
+
+class AuditError(CloudctlError):
+    """The audit log cannot be written or read (never because a check failed: that is CheckFailed)."""
 
 
 class UpstreamError(CloudctlError):

@@ -162,8 +162,9 @@ class ZStackDriver(ZStackWrites, Driver):
             return
         names = sorted({t["project"] for t in (self._tags or {}).values() if t.get("project")} | set(self._owner.values())
                        | set(self._accounts.values()))
-        if names:  # no IAM2: the tenants named by the ``project::`` user tags
-            yield [Resource(self.name, "project", n, n, "active", n, self.cfg.region or "") for n in names]
+        if names:  # no IAM2: the tenants named by the ``project::`` user tags (and Normal accounts)
+            account = {name: uuid for uuid, name in self._accounts.items()}
+            yield [Resource(self.name, "project", account.get(n, n), n, "active", n, self.cfg.region or "") for n in names]
 
     async def _servers(self) -> AsyncIterator[Page]:
         async for items in self.query("/vm-instances"):
