@@ -36,6 +36,8 @@ GROUPS: dict[str, tuple[str, str]] = {
     "sim": ("cloudctl.cli.sim_cmd:app", "Run the simulators of the clouds and of the SNMP fleet."),
     "migrate": ("cloudctl.cli.migrate_cmd:app", "Migration progress and the plan's KPIs (上云迁移)."),
     "policy": ("cloudctl.cli.policy_cmd:app", "Check the inventory against the plan's policies (CI)."),
+    "audit": ("cloudctl.cli.audit_cmd:app", "The tamper-evident log of every change `apply` made (SM3 chain)."),
+    "tag": ("cloudctl.cli.tag_cmd:app", "Propose systems[].servers selectors for unclaimed servers."),
 }
 COMMANDS: dict[str, str] = {
     # name: "module:function"
@@ -48,6 +50,8 @@ COMMANDS: dict[str, str] = {
     "snapshots": "cloudctl.cli.cloud_cmd:snapshots",
     "export": "cloudctl.cli.cloud_cmd:export",
     "capacity": "cloudctl.cli.cloud_cmd:capacity",
+    "plan": "cloudctl.cli.plan_cmd:plan",
+    "apply": "cloudctl.cli.plan_cmd:apply",
 }
 
 
