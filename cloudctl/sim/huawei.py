@@ -195,6 +195,15 @@ class HuaweiSim:
             raise Fail(404, apigw_error(404, "Ecs.0114", f"Instance {sid} could not be found.", request_id(request)))
         return json_response({"server": self._memo(ecs_server, s)})
 
+    async def ecs_tags(self, request: Request) -> Response:
+        """``GET /v1/{project_id}/cloudservers/{server_id}/tags`` (ShowServerTags)."""
+        project = await self._auth(request)
+        s = self.by_id.get(request.path_params["server_id"])
+        if s is None or s.project_id != project.id:
+            raise Fail(404, apigw_error(404, "Ecs.0114", f"Instance {request.path_params['server_id']} could not be found.", request_id(request)))
+        tags = ({"system-id": s.system_id} if s.system_id else {}) | s.tags
+        return json_response({"tags": [{"key": k, "value": v} for k, v in tags.items()]})
+
     async def ecs_limits(self, request: Request) -> Response:
         project = await self._auth(request)
         items = self.servers.get(project.id, [])
@@ -264,6 +273,7 @@ def huawei_app(cloud: Cloud, faults: Faults | None = None, creds: HuaweiCredenti
         Route("/v3/projects", writes.project_create, methods=["POST"]),
         Route("/v1/{project_id}/cloudservers/action", writes.servers_action, methods=["POST"]),
         Route("/v1/{project_id}/cloudservers/{server_id}/tags/action", writes.tags_action, methods=["POST"]),
+        Route("/v1/{project_id}/cloudservers/{server_id}/tags", sim.ecs_tags, methods=get),
         Route("/v1/{project_id}/jobs/{job_id}", writes.job, methods=get),
         Route("/v1/{project_id}/cloudservers/detail", sim.ecs_detail, methods=get),
         Route("/v1/{project_id}/cloudservers/limits", sim.ecs_limits, methods=get),
