@@ -19,13 +19,13 @@ DONE = ("ok", "already")
 
 def applied_since(path: str | os.PathLike[str], since: str, providers: set[str]) -> list[dict[str, Any]]:
     """Successful change records of ``providers`` whose time is after ``since`` (ISO 8601 UTC)."""
-    cutoff = since.rstrip("Z")
+    cutoff = since[:19]  # snapshots are stamped to the second: a change in that second may or may not be in it
     return [r for r in records(path) if r.get("result") in DONE and r.get("provider") in providers
-            and str(r.get("time", "")).rstrip("Z") > cutoff]
+            and str(r.get("time", ""))[:19] >= cutoff]
 
 
 def overlay(view: CloudView, done: list[dict[str, Any]]) -> int:
-    """Apply the journal's records to ``view``; returns how many changed it."""
+    """Apply the journal's records to ``view``; returns how many changed it (the rest it held already)."""
     servers = {(s.provider, s.id): s for s in view.servers}
     n = 0
     for r in done:
@@ -34,14 +34,20 @@ def overlay(view: CloudView, done: list[dict[str, Any]]) -> int:
             s = servers.get((p, r.get("id")))
             if s is None:
                 continue
-            if action == "set_tag":
-                s.system = after.get("system")
-            else:
-                s.status = "stopped"
+            field, value = ("system", after.get("system")) if action == "set_tag" else ("status", "stopped")
+            if getattr(s, field) == value:
+                continue
+            setattr(s, field, value)
         elif action == "create_project":
-            view.projects.setdefault(p, {})[r.get("id")] = (r.get("detail") or {}).get("project_id", "")
+            projects = view.projects.setdefault(p, {})
+            if r.get("id") in projects:
+                continue
+            projects[r.get("id")] = (r.get("detail") or {}).get("project_id", "")
         elif action == "set_quota":
-            view.quotas.setdefault((p, r.get("id")), {}).update(after)
+            quota = view.quotas.setdefault((p, r.get("id")), {})
+            if all(quota.get(k) == v for k, v in after.items()):
+                continue
+            quota.update(after)
         else:
             continue
         n += 1
