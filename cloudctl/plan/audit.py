@@ -184,19 +184,26 @@ def verify(path: str | os.PathLike[str]) -> Verdict:
     if not p.exists():
         raise AuditError(f"no audit log at {p}", hint="it is written by `cloudctl apply`; check 'audit_log:' in cloudctl.yaml")
     prev, seq, n = GENESIS, 0, 0
-    with p.open("rb") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.endswith(b"\n"):
-                return Verdict(n, prev, lineno, "the last record is incomplete (cut off while writing, or truncated)")
-            try:
-                rec = json.loads(line)
-                rseq, rprev, rhash = int(rec["seq"]), rec["prev"], rec["hash"]
-            except (ValueError, KeyError, TypeError):
-                return Verdict(n, prev, lineno, "not a valid audit record (edited or damaged)")
-            if chain_hash(rprev, rec) != rhash:
-                return Verdict(n, prev, lineno, f"record seq {rseq} was altered: its content does not match its hash")
-            if rprev != prev or rseq != seq + 1:
-                what = "removed" if rseq > seq + 1 else "reordered or inserted"
-                return Verdict(n, prev, lineno, f"record seq {rseq} does not follow seq {seq}: a record before it was {what}")
-            prev, seq, n = rhash, rseq, n + 1
+    lines = p.read_bytes().splitlines(keepends=True)
+    seqs = set()
+    for line in lines:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            seqs.add(int(json.loads(line)["seq"]))
+    for lineno, line in enumerate(lines, 1):
+        if not line.endswith(b"\n"):
+            return Verdict(n, prev, lineno, "the last record is incomplete (cut off while writing, or truncated)")
+        try:
+            rec = json.loads(line)
+            rseq, rprev, rhash = int(rec["seq"]), rec["prev"], rec["hash"]
+        except (ValueError, KeyError, TypeError):
+            return Verdict(n, prev, lineno, "not a valid audit record (edited or damaged)")
+        if chain_hash(rprev, rec) != rhash:
+            return Verdict(n, prev, lineno, f"record seq {rseq} was altered: its content does not match its hash")
+        if rprev != prev or rseq != seq + 1:
+            if rseq > seq + 1:
+                what = "was moved later (reordered)" if seq + 1 in seqs else f"(seq {seq + 1}) was removed"
+            else:
+                what = "was reordered or a copy inserted"
+            return Verdict(n, prev, lineno, f"record seq {rseq} does not follow seq {seq}: the record after seq {seq} {what}")
+        prev, seq, n = rhash, rseq, n + 1
     return Verdict(n, prev)
