@@ -15,6 +15,7 @@ import typer
 from cloudctl.cli.options import InventoryOpt, OutputOpt, StoreOpt
 from cloudctl.cli.render import Format
 
+UNCLAIMED_SHOWN = 30  # the table shows the first ones; the plan file (--out) and `tag suggest` have them all
 ProviderOpt = Annotated[Optional[list[str]], typer.Option("--provider", "-p", help="Only this provider (repeatable).", show_default=False)]
 
 
@@ -39,7 +40,10 @@ def _show(plan, output: Format) -> None:  # noqa: ANN001
         if plan.unsupported:
             render(_escaped(rows.change_rows(plan.unsupported, True)), output, rows.TABLE_COLUMNS, title=t("plan.unsupported.title"), headers=rows.headers())
         if plan.unclaimed:
-            render(plan.unclaimed, output, ["provider", "project", "name", "id", "status", "system"], title=t("plan.unclaimed.title"))
+            shown = plan.unclaimed[:UNCLAIMED_SHOWN]
+            render(_escaped(shown), output, ["provider", "project", "name", "id", "status", "system"], title=t("plan.unclaimed.title"))
+            if len(plan.unclaimed) > len(shown):
+                note(t("plan.unclaimed.more", n=len(plan.unclaimed) - len(shown)))
     else:
         render(rows.change_rows(plan.changes, False), output, rows.MACHINE_COLUMNS)
     for w in plan.warnings:

@@ -5,6 +5,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "plan.unsupported.title": {"zh": "无法通过 API 完成的变更（需人工处理）", "en": "changes the cloud offers no API for (do them by hand)"},
     "plan.unclaimed.title": {"zh": "未被任何选择器认领、也无有效标签的云主机（仅报告，不变更）",
                              "en": "servers no selector claims and no known tag links (reported, not changed)"},
+    "plan.unclaimed.more": {"zh": "……另有 {n} 台未认领的云主机：完整列表见 --out 写出的计划文件，或运行 cloudctl tag suggest。",
+                            "en": "… and {n} more unclaimed servers: the plan file (--out) lists them all; `cloudctl tag suggest` proposes selectors."},
     "plan.action.create_project": {"zh": "创建项目", "en": "create project"},
     "plan.action.set_quota": {"zh": "设置配额", "en": "set quota"},
     "plan.action.set_tag": {"zh": "设置标签", "en": "set tag"},

@@ -18,6 +18,7 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from operator import itemgetter
 from typing import Any
 
 from cloudctl.inventory import Inventory
@@ -143,7 +144,7 @@ def compute_plan(inv: Inventory, view: CloudView, writes: dict[str, frozenset[st
     order = {a: i for i, a in enumerate(ACTIONS)}
     plan.changes = sorted(out, key=lambda c: (c.provider, order[c.action], c.project, c.name, c.id))
     plan.unsupported.sort(key=lambda c: (c.provider, c.action, c.id))
-    plan.unclaimed.sort(key=lambda r: (r["provider"], r["project"], r["name"]))
+    plan.unclaimed.sort(key=itemgetter("provider", "project", "name"))
     return plan
 
 

@@ -26,6 +26,8 @@ def applied_since(path: str | os.PathLike[str], since: str, providers: set[str])
 
 def overlay(view: CloudView, done: list[dict[str, Any]]) -> int:
     """Apply the journal's records to ``view``; returns how many changed it (the rest it held already)."""
+    if not done:
+        return 0
     servers = {(s.provider, s.id): s for s in view.servers}
     n = 0
     for r in done:
