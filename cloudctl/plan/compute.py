@@ -127,16 +127,17 @@ def compute_plan(inv: Inventory, view: CloudView, writes: dict[str, frozenset[st
                 add(Change(t.provider, "set_quota", t.project, t.project, t.project,
                            {k: before[k] for k in diff} if before is not None else None, diff, where,
                            project_id=(have or {}).get("_id") or pid or ""))
-    # retired systems: no running servers
-    for sys_ in inv.systems.values():
-        if sys_.migration is None or sys_.migration.state != "retired":
-            continue
+    # retired systems: no running servers (those their selectors claim, or that carry their tag unclaimed)
+    retired = {sid for sid, x in inv.systems.items() if x.migration is not None and x.migration.state == "retired"}
+    if retired:
         for s in servers:
-            mine = claims.system_of(s.provider, s.id) == sys_.id or (s.system == sys_.id and claims.system_of(s.provider, s.id) is None)
-            if mine and s.status == "active":
+            if s.status != "active":
+                continue
+            owner = claims.system_of(s.provider, s.id) or s.system
+            if owner in retired:
                 add(Change(s.provider, "stop_server", s.id, s.name, s.project, {"status": "active"}, {"status": "stopped"},
-                           f"systems[{sys_.id}].migration.state: retired ({inv.field_location('systems', sys_.id, 'migration')})",
-                           project_id=str(s.extra.get("project_id") or ""), system=sys_.id))
+                           f"systems[{owner}].migration.state: retired ({inv.field_location('systems', owner, 'migration')})",
+                           project_id=str(s.extra.get("project_id") or ""), system=owner))
     for sid, j in claims.empty:
         sel = inv.systems[sid].servers[j]
         plan.warnings.append(f"{inv.path_location('systems', sid, 'servers', j)}: systems[{sid}].servers[{j}] "
