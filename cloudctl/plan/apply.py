@@ -178,7 +178,17 @@ class _Provider:
         try:
             result = await self._write(c)
         except (CloudctlError, httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
-            return await self._failed(c, exc, recorded=True)
+            # A write retried after a lost answer may be refused although the first one took
+            # effect (a second project create: 409): what the cloud holds now decides.
+            try:
+                state, observed = await self._compare(c)
+            except (CloudctlError, httpx.HTTPError, KeyError, ValueError, TypeError):
+                state = ""
+            if state != "after":
+                return await self._failed(c, exc, recorded=True)
+            await self.audit.write(self._record(c, "ok", request_id=getattr(exc, "request_id", "") or "", observed=observed,
+                                                error=f"the write answered an error, yet the cloud holds the change: {self.redact.scrub(_describe(exc))}"))
+            return Outcome(c, "applied", getattr(exc, "request_id", "") or "", observed=observed)
         if c.action == "create_project":
             self.project_ids[c.project] = result.detail.get("project_id", "")
         await self.audit.write(self._record(c, "ok", request_id=result.request_id, job=result.job, detail=result.detail))

@@ -243,3 +243,32 @@ def test_group_commit_keeps_one_chain_under_concurrent_writers(tmp_path):
     asyncio.run(go())
     v = verify(tmp_path / "a.jsonl")
     assert v.intact and v.records == 200
+
+
+
+def test_a_create_whose_answer_was_lost_and_retried_into_a_duplicate_counts_as_applied(env):
+    """The gateway loses the answer to a project create the cloud made; the driver retries the 503 and
+    the cloud refuses a duplicate: what the cloud holds decides, so the change is applied."""
+    from cloudctl.sim.base import json_response
+
+    plan = env.plan(["xinchuang"])
+    create = next(c for c in plan.changes if c.action == "create_project")
+    app = env.clouds.apps["xinchuang"]
+    lost = {"done": False}
+
+    async def drop(message):
+        return None
+
+    async def lossy(scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/zstack/v1/accounts" and not lost["done"]:
+            lost["done"] = True
+            await app(scope, receive, drop)  # the cloud takes the request ...
+            await json_response({"error": {"code": "SYS.1001", "description": "gateway lost the answer"}}, 503)(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    env.clouds.apps["xinchuang"] = lossy
+    result = env.apply(plan)
+    o = next(o for o in result.outcomes if o.change.key == create.key)
+    assert lost["done"] and o.result == "applied", o.error
+    assert [p.name for p in env.ds.clouds["xinchuang"].projects].count(create.project) == 1
