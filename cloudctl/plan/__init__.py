@@ -55,7 +55,8 @@ def make_plan(loaded: LoadedConfig, store, inventory_dir: Path, providers: list[
             warnings.append(f"provider {name} failed in snapshot {snap.id}; planning against its data from an earlier sync")
         writes[name] = driver_class(cfg.driver).writes
     journal = overlay(view, applied_since(loaded.audit_log_path, snap.started, set(writes)))
-    plan = compute_plan(inv, view, writes, journal=journal,
+    refused = {name: getattr(driver_class(chosen[name].driver), "tag_refused", frozenset()) for name in writes}
+    plan = compute_plan(inv, view, writes, journal=journal, tag_refused=refused,
                         store={"path": str(Path(store.path).resolve()), "snapshot": snap.id, "snapshot_started": snap.started},
                         inventory={"path": str(Path(inventory_dir).resolve()), "digest": inventory_digest(inventory_dir)})
     plan.warnings = warnings + plan.warnings

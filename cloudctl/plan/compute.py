@@ -77,8 +77,13 @@ def identity() -> str:
 
 
 def compute_plan(inv: Inventory, view: CloudView, writes: dict[str, frozenset[str]], *, store: dict[str, Any],
-                 inventory: dict[str, Any], journal: int = 0) -> Plan:
-    """The changes that make the clouds of ``writes`` (provider -> what its driver can change) match ``inv``."""
+                 inventory: dict[str, Any], journal: int = 0, tag_refused: dict[str, frozenset[str]] | None = None) -> Plan:
+    """The changes that make the clouds of ``writes`` (provider -> what its driver can change) match ``inv``.
+
+    ``tag_refused``: per provider, server states in which the cloud refuses a tag change (Nova:
+    error, building) — such changes are listed as unsupported, with what to do, not planned to fail.
+    """
+    refused = tag_refused or {}
     providers = set(writes)
     plan = Plan(created=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), by=identity(), store=store,
                 inventory=inventory, providers=sorted(providers), journal=journal)
@@ -94,18 +99,24 @@ def compute_plan(inv: Inventory, view: CloudView, writes: dict[str, frozenset[st
             out.append(c)
 
     # tags: every claimed server carries its system's id
+    unclaimed = []
+    by_server, known = claims.by_server, inv.systems
     for s in servers:
-        hit = claims.by_server.get((s.provider, s.id))
+        hit = by_server.get((s.provider, s.id))
         if hit is None:
-            if s.system is None or s.system not in inv.systems:
-                plan.unclaimed.append({"provider": s.provider, "id": s.id, "name": s.name, "project": s.project,
-                                       "status": s.status, "system": s.system})
+            if s.system is None or s.system not in known:
+                unclaimed.append((s.provider, s.project, s.name, s.id, s.status, s.system))
             continue
         sid, j = hit
         if s.system != sid:
-            add(Change(s.provider, "set_tag", s.id, s.name, s.project, {"system": s.system}, {"system": sid},
+            c = Change(s.provider, "set_tag", s.id, s.name, s.project, {"system": s.system}, {"system": sid},
                        f"systems[{sid}].servers[{j}] ({inv.path_location('systems', sid, 'servers', j)})",
-                       project_id=str(s.extra.get("project_id") or ""), system=sid))
+                       project_id=str(s.extra.get("project_id") or ""), system=sid)
+            if s.status in refused.get(s.provider, ()):
+                c.note = f"{s.provider} refuses tag changes while a server is {s.status}; repair or rebuild it, then plan again"
+                plan.unsupported.append(c)
+            else:
+                add(c)
     # projects and quotas of the tenants
     for t in inv.tenants.values():
         if t.provider not in providers:
@@ -145,7 +156,8 @@ def compute_plan(inv: Inventory, view: CloudView, writes: dict[str, frozenset[st
     order = {a: i for i, a in enumerate(ACTIONS)}
     plan.changes = sorted(out, key=lambda c: (c.provider, order[c.action], c.project, c.name, c.id))
     plan.unsupported.sort(key=lambda c: (c.provider, c.action, c.id))
-    plan.unclaimed.sort(key=itemgetter("provider", "project", "name"))
+    unclaimed.sort(key=itemgetter(0, 1, 2, 3))
+    plan.unclaimed = [{"provider": p, "id": i, "name": n, "project": pr, "status": st, "system": sy} for p, pr, n, i, st, sy in unclaimed]
     return plan
 
 

@@ -21,6 +21,7 @@ from cloudctl.providers.writes import WriteResult, follow
 class HuaweiWrites:
     """Mixed into :class:`~cloudctl.providers.huawei.HuaweiDriver`."""
 
+    tag_refused: frozenset[str] = frozenset()
     writes = frozenset({"tag", "stop", "project"})
 
     def _in(self, pid: str) -> dict[str, str]:

@@ -27,6 +27,8 @@ class OpenStackWrites:
     """Mixed into :class:`~cloudctl.providers.openstack.OpenStackDriver`."""
 
     writes = frozenset({"tag", "stop", "project", "quota"})
+    # Nova refuses metadata changes on servers in these (normalized) states (409 conflictingRequest).
+    tag_refused = frozenset({"error", "building"})
 
     # -- servers -------------------------------------------------------------------------------
     async def read_server(self, server_id: str, project_id: str = "") -> Resource | None:

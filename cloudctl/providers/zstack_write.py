@@ -34,6 +34,7 @@ JOB_DEADLINE = 300.0
 class ZStackWrites:
     """Mixed into :class:`~cloudctl.providers.zstack.ZStackDriver`."""
 
+    tag_refused: frozenset[str] = frozenset()
     writes = frozenset({"tag", "stop", "project", "quota"})
 
     async def _job(self, resp: httpx.Response, out: WriteResult, what: str, deadline: float | None = None) -> dict:

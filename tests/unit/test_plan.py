@@ -126,3 +126,13 @@ def test_an_invalid_inventory_stops_before_anything_is_planned(env, cli):
     code, out, err = cli("plan", "--store", env.tmp / "store.db", "--inventory", env.inventory, "--out", env.tmp / "p.json")
     assert code == 2 and "tenants.yaml:2:" in err
     assert not (env.tmp / "p.json").exists()
+
+
+def test_a_tag_nova_would_refuse_is_listed_with_what_to_do_not_planned_to_fail(env):
+    victim = next(s for s in env.ds.clouds["tianhe"].servers if s.belongs_to == "sys-0003")
+    victim.status, victim.system_id, victim.rev = "error", None, victim.rev + 1  # its host failed; and untagged
+    env.sync()
+    plan = env.plan()
+    assert not [c for c in plan.changes if c.id == victim.id and c.action == "set_tag"]
+    [u] = [u for u in plan.unsupported if u.id == victim.id]
+    assert u.action == "set_tag" and "refuses tag changes while a server is error" in u.note
