@@ -34,13 +34,14 @@ def latest_snapshot(store):  # noqa: ANN001, ANN201 - a cloudctl.store.Store
 def make_plan(loaded: LoadedConfig, store, inventory_dir: Path, providers: list[str] | None = None, *,  # noqa: ANN001
               refresh: bool = False, sync_kw: dict | None = None) -> Plan:
     """Compute the plan. The inventory is validated before anything else (exit 2 when invalid)."""
-    from cloudctl.providers.registry import driver_class
-    from cloudctl.sync import select, sync
+    from cloudctl.providers.registry import TAG_REFUSED, WRITES
 
     inv = load_inventory(inventory_dir)
-    chosen = select(loaded, providers)
+    chosen = _select(loaded, providers)
     warnings = []
     if refresh:
+        from cloudctl.sync import sync
+
         result = sync(loaded, store, list(chosen), **(sync_kw or {}))
         warnings += [f"refresh of {p} failed ({e}); its previous data is used" for p, e in sorted(result.failed.items())]
     snap = latest_snapshot(store)
@@ -53,11 +54,24 @@ def make_plan(loaded: LoadedConfig, store, inventory_dir: Path, providers: list[
             continue
         if snap.providers.get(name, "ok") != "ok":
             warnings.append(f"provider {name} failed in snapshot {snap.id}; planning against its data from an earlier sync")
-        writes[name] = driver_class(cfg.driver).writes
+        writes[name] = WRITES[cfg.driver]
     journal = overlay(view, applied_since(loaded.audit_log_path, snap.started, set(writes)))
-    refused = {name: getattr(driver_class(chosen[name].driver), "tag_refused", frozenset()) for name in writes}
+    refused = {name: TAG_REFUSED.get(chosen[name].driver, frozenset()) for name in writes}
     plan = compute_plan(inv, view, writes, journal=journal, tag_refused=refused,
                         store={"path": str(Path(store.path).resolve()), "snapshot": snap.id, "snapshot_started": snap.started},
                         inventory={"path": str(Path(inventory_dir).resolve()), "digest": inventory_digest(inventory_dir)})
     plan.warnings = warnings + plan.warnings
     return plan
+
+
+def _select(loaded: LoadedConfig, names: list[str] | None) -> dict:
+    """The configured providers to plan for (``cloudctl.sync.select`` without importing the HTTP stack)."""
+    from cloudctl.errors import UsageError
+
+    providers = loaded.config.providers
+    if not providers:
+        raise UsageError("no providers are configured", hint="add providers to cloudctl.yaml, or run `cloudctl sim serve --write-config cloudctl.yaml`")
+    unknown = [n for n in names or () if n not in providers]
+    if unknown:
+        raise UsageError(f"unknown provider {', '.join(unknown)}", hint=f"configured providers: {', '.join(providers)}")
+    return {n: providers[n] for n in (names or providers)}

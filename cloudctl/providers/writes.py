@@ -55,8 +55,13 @@ def request_id_of(resp: httpx.Response) -> str:
 
 async def follow(provider: str, what: str, poll: Callable[[], Awaitable[T | None]], deadline: float,
                  first: float = 0.05, longest: float = 2.0) -> T:
-    """Call ``poll`` until it returns a value (the job finished), backing off, until ``deadline``."""
+    """Call ``poll`` until it returns a value (the job finished), backing off, until ``deadline``.
+
+    The first poll waits ``first``: a job just accepted is seldom done at once, and every early
+    poll is a request the cloud must answer.
+    """
     delay = first
+    await asyncio.sleep(first)
     while True:
         done = await poll()
         if done is not None:

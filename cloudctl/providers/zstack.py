@@ -59,6 +59,7 @@ class ZStackDriver(ZStackWrites, Driver):
         self._owner: dict[str, str] = {}  # resource uuid -> project name
         self._iam2: list[dict] = []
         self._accounts: dict[str, str] = {}  # Normal account uuid -> name
+        self._read_tags: dict[str, list[dict]] = {}  # VM uuid -> its user tags as last read back (write verbs)
         self._lock = asyncio.Lock()
 
     def api(self, path: str) -> str:

@@ -36,6 +36,7 @@ class ZStackWrites:
 
     tag_refused: frozenset[str] = frozenset()
     writes = frozenset({"tag", "stop", "project", "quota"})
+    _read_tags: dict[str, list[dict]]
 
     async def _job(self, resp: httpx.Response, out: WriteResult, what: str, deadline: float | None = None) -> dict:
         """Follow a 202's job location to its result (``{}`` for jobs without one)."""
@@ -73,7 +74,8 @@ class ZStackWrites:
         if not vms:
             return None
         tags: dict[str, str] = {}
-        for t in await self._vm_tags(server_id):
+        records = self._read_tags[server_id] = await self._vm_tags(server_id)  # tag_server reuses them
+        for t in records:
             key, _, value = str(t.get("tag", "")).partition("::")
             tags[key] = value
         if self._tags is None:
@@ -83,7 +85,8 @@ class ZStackWrites:
 
     async def tag_server(self, server_id: str, project_id: str, system: str) -> WriteResult:
         out = WriteResult()
-        for t in await self._vm_tags(server_id):
+        records = self._read_tags.pop(server_id, None)
+        for t in records if records is not None else await self._vm_tags(server_id):
             if str(t.get("tag", "")).startswith("system-id::"):
                 await self._job(await self.request("DELETE", self.api(f"/tags/{t['uuid']}"), params={"deleteMode": "Permissive"},
                                                    what="delete user tag"), out, "delete user tag")

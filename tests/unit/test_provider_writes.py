@@ -179,3 +179,12 @@ def test_writes_get_through_throttling_and_server_errors(ds, name):
 
     run(_session(c, name, go))
     assert all(s.system_id == "sys-0002" for s in targets)
+
+
+def test_the_registry_knows_what_each_driver_can_change_without_importing_it():
+    from cloudctl.providers.registry import DRIVERS, TAG_REFUSED, WRITES, driver_class
+
+    for name in DRIVERS:
+        cls = driver_class(name)
+        assert WRITES[name] == cls.writes
+        assert TAG_REFUSED.get(name, frozenset()) == cls.tag_refused
