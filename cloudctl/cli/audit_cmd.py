@@ -39,7 +39,7 @@ def ls(
     from cloudctl.cli.render import render
     from cloudctl.i18n import t
     from cloudctl.plan.audit import records
-    from cloudctl.plan.rows import AUDIT_COLUMNS
+    from cloudctl.plan.rows import AUDIT_COLUMNS, headers
 
     path = _path(audit_log)
     rows = [r for r in records(path) if not provider or r.get("provider") in provider]
@@ -48,8 +48,17 @@ def ls(
     if not rows:
         note(t("plan.audit.empty", path=path))
     if output is Format.table:
+        from rich.markup import escape
+
         compact = {"before", "after"}
-        rows = [{k: (json.dumps(v, ensure_ascii=False) if k in compact and v is not None else v) for k, v in r.items()} for r in rows]
+        rows = [{k: escape(json.dumps(v, ensure_ascii=False)) if k in compact and v is not None else v for k, v in r.items()} for r in rows]
+        for r in rows:  # the words in the operator's language; -o json/csv/yaml keep the recorded values
+            if r.get("action"):
+                r["action"] = t(f"plan.action.{r['action']}")
+            if r.get("result"):
+                r["result"] = t(f"plan.result.{r['result']}")
+        render(rows, output, AUDIT_COLUMNS, headers=headers())
+        return
     render(rows, output, AUDIT_COLUMNS)
 
 

@@ -27,8 +27,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-
 from cloudctl.errors import AuditError
 
 GENESIS = "0" * 64
@@ -36,6 +34,8 @@ TAIL_BYTES = 1 << 16
 
 
 def sm3_hex(data: bytes) -> str:
+    from cryptography.hazmat.primitives import hashes  # OpenSSL's SM3; loaded when a record is chained or checked
+
     h = hashes.Hash(hashes.SM3())
     h.update(data)
     return h.finalize().hex()

@@ -25,7 +25,6 @@ from cloudctl.inventory import Inventory
 from cloudctl.model import Resource
 from cloudctl.plan.model import ACTIONS, Change, Plan
 from cloudctl.plan.selectors import claim
-from cloudctl.providers.writes import QUOTA_FIELDS
 
 # Where each quota field is in a synced ``quota`` resource (first key present wins).
 QUOTA_KEYS = {

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cloudctl.i18n import t
-from cloudctl.plan.apply import ApplyResult, Outcome
 from cloudctl.plan.model import Change, Plan
+
+if TYPE_CHECKING:  # pragma: no cover - plan output must not load the HTTP stack
+    from cloudctl.plan.apply import ApplyResult, Outcome
 
 TABLE_COLUMNS = ["provider", "action", "object", "project", "change", "reason"]
 MACHINE_COLUMNS = ["provider", "action", "kind", "id", "name", "project", "before", "after", "reason", "system", "note"]
@@ -43,14 +45,15 @@ def change_rows(changes: list[Change], table: bool) -> list[dict[str, Any]]:
 
 
 def headers() -> dict[str, str]:
-    return {c: t(f"plan.col.{c}") for c in ("provider", "action", "object", "project", "change", "reason", "result", "request_id", "error")}
+    return {c: t(f"plan.col.{c}") for c in ("provider", "action", "object", "project", "change", "reason", "result", "request_id", "error",
+                                            "seq", "time", "user", "host", "kind", "id", "name", "before", "after")}
 
 
 def summary(plan: Plan) -> str:
     return t("plan.summary", **plan.counts(), unsupported=len(plan.unsupported), unclaimed=len(plan.unclaimed))
 
 
-def outcome_rows(result: ApplyResult, table: bool, only_problems: bool = False) -> list[dict[str, Any]]:
+def outcome_rows(result: "ApplyResult", table: bool, only_problems: bool = False) -> list[dict[str, Any]]:
     rows = []
     for o in result.outcomes:
         if only_problems and o.result in ("applied", "already"):
@@ -59,7 +62,7 @@ def outcome_rows(result: ApplyResult, table: bool, only_problems: bool = False) 
     return rows
 
 
-def _outcome(o: Outcome, table: bool) -> dict[str, Any]:
+def _outcome(o: "Outcome", table: bool) -> dict[str, Any]:
     c = o.change
     if table:
         return {"provider": c.provider, "action": action_label(c), "object": c.name, "result": t(f"plan.result.{o.result}"),
@@ -68,5 +71,5 @@ def _outcome(o: Outcome, table: bool) -> dict[str, Any]:
             "before": c.before, "after": c.after, "result": o.result, "observed": o.observed, "request_id": o.request_id, "error": o.error}
 
 
-def counts(result: ApplyResult) -> dict[str, int]:
+def counts(result: "ApplyResult") -> dict[str, int]:
     return {r: result.count(r) for r in ("applied", "already", "conflict", "failed", "not_attempted")}
