@@ -1,7 +1,7 @@
 """Benchmark: `cloudctl plan` over 20,000 servers, and `cloudctl apply` of 2,000 tag changes against a
 sequential loop of the official SDKs making the same changes — the simulators on real sockets.
 
-    .venv/bin/python bench/bench_plan.py [--runs 5]
+    .venv/bin/python bench/bench_plan.py [--runs 7]
 
 1. plan: an inventory of 200 systems (each with a ``servers:`` selector) and 124 tenants; the
    simulators serve 20,000 servers; after one sync, `cloudctl plan -o json` is timed as a process
@@ -223,7 +223,7 @@ def bench_apply(tmp: Path, judge: Judge) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=7)
     args = ap.parse_args()
     judge = Judge("bench_plan", command=".venv/bin/python bench/bench_plan.py")
     os.environ.setdefault("CLOUDCTL_LANG", "en")
