@@ -94,11 +94,10 @@ def test_provider_limits_the_plan(env):
 
 
 def test_cli_plan_writes_a_reviewable_file_and_exit_code_follows_diff(env, cli):
-    cfg = env.tmp / "cloudctl.yaml"
-    cfg.write_text(f"store: {env.tmp / 'store.db'}\naudit_log: {env.audit_path}\ninventory: {env.inventory}\nproviders: {{}}\n")
-    # providers are needed to plan; write the in-process ones' settings (they are never contacted by plan)
     import yaml
 
+    cfg = env.tmp / "cloudctl.yaml"
+    # the in-process providers' settings (plan never contacts them), every secret an unset variable
     doc = {"store": str(env.tmp / "store.db"), "audit_log": str(env.audit_path), "inventory": str(env.inventory),
            "providers": {n: json.loads(p.model_dump_json()) for n, p in env.clouds.providers.items()}}
     for p in doc["providers"].values():
