@@ -9,6 +9,7 @@ from cloudctl.i18n.catalog_cloud import MESSAGES as _cloud
 from cloudctl.i18n.catalog_plan import MESSAGES as _plan
 from cloudctl.i18n.catalog_policy import MESSAGES as _policy
 from cloudctl.i18n.catalog_report import MESSAGES as _report
+from cloudctl.i18n.catalog_security import MESSAGES as _security
 from cloudctl.i18n.catalog_sim_cloud import MESSAGES as _sim_cloud
 from cloudctl.i18n.catalog_sim_snmp import MESSAGES as _sim_snmp
 
@@ -32,4 +33,4 @@ CORE: dict[str, dict[str, str]] = {
     },
 }
 
-MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_report, **_sim_snmp, **_sim_cloud, **_plan}
+MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_report, **_sim_snmp, **_sim_cloud, **_security, **_plan}

@@ -274,8 +274,13 @@ def _check_selectors(inv: Inventory, problems: list[Problem]) -> None:
                                         "a server belongs to one system: remove one of the two selectors", f"systems[{s.id}].servers[{j}]"))
 
 
-def load_inventory(root: str | os.PathLike[str]) -> Inventory:
-    """Load and fully validate an inventory directory. Raises :class:`InventoryError`."""
+def load_inventory(root: str | os.PathLike[str], kinds: tuple[str, ...] | None = None) -> Inventory:
+    """Load and fully validate an inventory directory. Raises :class:`InventoryError`.
+
+    ``kinds`` limits loading and validation to those kinds (the agent reads sites and nodes, and
+    systems, tenants and waves only for its migration metrics): an error in a file the caller
+    does not read must not stop it.
+    """
     root = Path(root)
     if not root.is_dir():
         raise InventoryError(
@@ -290,7 +295,7 @@ def load_inventory(root: str | os.PathLike[str]) -> Inventory:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for kind in KINDS:
+        for kind in kinds or KINDS:
             _load_kind(root, kind, inv, problems)
         # References are checked even when some records failed, so one run shows everything;
         # ids of failed records count as existing to avoid cascades of follow-on errors.
