@@ -96,7 +96,7 @@ def bench_plan(tmp: Path, runs: int, judge: Judge) -> None:
         from cloudctl.store import Store
 
         loaded = cfgmod.load(sims.cfg)
-        with Store.open(loaded.store_path) as st:
+        with Store.open(loaded.store_url) as st:
             servers = sum(1 for _ in st.resources("server"))
             inproc = []
             for _ in range(runs):

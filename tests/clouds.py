@@ -26,7 +26,7 @@ class Clouds:
         return httpx.AsyncClient(transport=httpx.ASGITransport(self.apps[name]), base_url=f"http://{name}.sim")
 
     def loaded(self, tmp_path, **config) -> LoadedConfig:
-        cfg = Config(providers=self.providers, store=tmp_path / "store.db", audit_log=tmp_path / "audit.jsonl", **config)
+        cfg = Config(providers=self.providers, store=str(tmp_path / "store.db"), audit_log=tmp_path / "audit.jsonl", **config)
         return LoadedConfig(cfg, None)
 
     def driver(self, name: str, cfg: ProviderBase | None = None):  # noqa: ANN201

@@ -73,7 +73,7 @@ def plan(
 
     Example:  cloudctl plan --out plan.json --exit-code
     """
-    from cloudctl.cli.options import inventory_dir, store_path
+    from cloudctl.cli.options import inventory_dir, store_url
     from cloudctl.cli.output import note
     from cloudctl.cli.state import current
     from cloudctl.errors import ExitCode
@@ -83,7 +83,7 @@ def plan(
 
     loaded = current.config()
     root = inventory_dir(inventory)
-    with Store.open(store_path(store), create=refresh) as st:
+    with Store.open(store_url(store), create=refresh) as st:
         result = make_plan(loaded, st, root, provider, refresh=refresh)
     _show(result, output)
     if out is not None:
@@ -115,7 +115,7 @@ def apply(
     import threading
 
     from cloudctl.cli.console import stderr_console
-    from cloudctl.cli.options import inventory_dir, store_path
+    from cloudctl.cli.options import inventory_dir, store_url
     from cloudctl.cli.output import note
     from cloudctl.cli.render import render
     from cloudctl.cli.state import current
@@ -128,9 +128,8 @@ def apply(
 
     loaded = current.config()
     the_plan = planfile.read(plan_file)
-    path = store_path(store)
-    with Store.open(path) as st:
-        planfile.check(the_plan, store_path=path, snapshots=st.snapshots(), inventory_dir=inventory_dir(inventory), allow_stale=allow_stale_plan)
+    with Store.open(store_url(store)) as st:
+        planfile.check(the_plan, store=st, inventory_dir=inventory_dir(inventory), allow_stale=allow_stale_plan)
     unknown = sorted(set(provider or ()) - set(the_plan.providers))
     if unknown:
         raise UsageError(f"provider {', '.join(unknown)} is not in the plan", hint=f"the plan covers: {', '.join(the_plan.providers)}")

@@ -28,7 +28,7 @@ def suggest(
     """
     import sys
 
-    from cloudctl.cli.options import inventory_dir, store_path
+    from cloudctl.cli.options import inventory_dir, store_url
     from cloudctl.cli.output import note
     from cloudctl.cli.render import render
     from cloudctl.i18n import t
@@ -37,7 +37,7 @@ def suggest(
     from cloudctl.store import Store
 
     inv = load_inventory(inventory_dir(inventory))
-    with Store.open(store_path(store)) as st:
+    with Store.open(store_url(store)) as st:
         servers = list(st.resources("server"))
     providers = set(provider) if provider else {s.provider for s in servers}
     found = propose(inv, servers, providers)

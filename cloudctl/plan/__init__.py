@@ -18,7 +18,7 @@ from cloudctl.inventory import load_inventory
 from cloudctl.plan.compute import CloudView, compute_plan
 from cloudctl.plan.journal import applied_since, overlay
 from cloudctl.plan.model import ACTIONS, Change, Plan
-from cloudctl.plan.planfile import inventory_digest
+from cloudctl.plan.planfile import inventory_digest, store_identity
 
 __all__ = ["ACTIONS", "Change", "CloudView", "Plan", "latest_snapshot", "make_plan"]
 
@@ -58,7 +58,7 @@ def make_plan(loaded: LoadedConfig, store, inventory_dir: Path, providers: list[
     journal = overlay(view, applied_since(loaded.audit_log_path, snap.started, set(writes)))
     refused = {name: TAG_REFUSED.get(chosen[name].driver, frozenset()) for name in writes}
     plan = compute_plan(inv, view, writes, journal=journal, tag_refused=refused,
-                        store={"path": str(Path(store.path).resolve()), "snapshot": snap.id, "snapshot_started": snap.started},
+                        store={"path": store_identity(store), "snapshot": snap.id, "snapshot_started": snap.started},
                         inventory={"path": str(Path(inventory_dir).resolve()), "digest": inventory_digest(inventory_dir)})
     plan.warnings = warnings + plan.warnings
     return plan

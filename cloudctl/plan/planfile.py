@@ -98,12 +98,16 @@ def read(path: str | os.PathLike[str]) -> Plan:
     return plan
 
 
-def check(plan: Plan, *, store_path: Path, snapshots: list, inventory_dir: Path, allow_stale: bool) -> None:
-    """Refuse a plan from another store or inventory, or (unless allowed) one older than the latest snapshot.
+def store_identity(store) -> str:  # noqa: ANN001 - a cloudctl.store.Store
+    """What names a store in a plan: the SQLite file's absolute path, or the PostgreSQL URL as displayed (no password)."""
+    where = store.path
+    return str(Path(where).resolve()) if isinstance(where, Path) else str(where)
 
-    ``snapshots`` is the store's :meth:`~cloudctl.store.Store.snapshots` list.
-    """
-    mine = str(Path(store_path).resolve())
+
+def check(plan: Plan, *, store, inventory_dir: Path, allow_stale: bool) -> None:  # noqa: ANN001 - a cloudctl.store.Store
+    """Refuse a plan from another store or inventory, or (unless allowed) one older than the latest snapshot."""
+    mine = store_identity(store)
+    snapshots = store.snapshots()
     if plan.store.get("path") != mine:
         raise PlanFileError(f"the plan was made against another store ({plan.store.get('path')}); this store is {mine}",
                             hint="pass the same --store (or config) as for `cloudctl plan`, or " + HINT_REPLAN.removeprefix("run "))
