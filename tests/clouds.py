@@ -25,8 +25,8 @@ class Clouds:
     def client(self, name: str, cfg: ProviderBase | None = None) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.ASGITransport(self.apps[name]), base_url=f"http://{name}.sim")
 
-    def loaded(self, tmp_path, **config) -> LoadedConfig:
-        cfg = Config(providers=self.providers, store=str(tmp_path / "store.db"), audit_log=tmp_path / "audit.jsonl", **config)
+    def loaded(self, tmp_path, store: str | None = None, **config) -> LoadedConfig:
+        cfg = Config(providers=self.providers, store=store or str(tmp_path / "store.db"), audit_log=tmp_path / "audit.jsonl", **config)
         return LoadedConfig(cfg, None)
 
     def driver(self, name: str, cfg: ProviderBase | None = None):  # noqa: ANN201

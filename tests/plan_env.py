@@ -56,6 +56,7 @@ class Env:
     inventory: Path
     clouds: Clouds
     store: Store
+    store_url: str | None = None
 
     @property
     def ds(self):  # noqa: ANN201
@@ -63,7 +64,7 @@ class Env:
 
     @property
     def loaded(self):  # noqa: ANN201
-        return self.clouds.loaded(self.tmp)
+        return self.clouds.loaded(self.tmp, self.store_url)
 
     @property
     def audit_path(self) -> Path:
@@ -86,11 +87,12 @@ class Env:
         return next(s for s in self.ds.clouds[provider].servers if s.id.replace("-", "") == want)
 
 
-def make_env(tmp: Path, *, seed: int = 3, servers: int = 90, faults=None, reader: bool = False, retired: str | None = "sys-0003") -> Env:  # noqa: ANN001
+def make_env(tmp: Path, *, seed: int = 3, servers: int = 90, faults=None, reader: bool = False, retired: str | None = "sys-0003",  # noqa: ANN001
+             store_url: str | None = None) -> Env:
     base = write_inventory(tmp / "base-inventory")
     ds = dataset.build(load_inventory(base), servers=servers, seed=seed)
     inv = plan_inventory(tmp / "inventory", retired)
     shutil.rmtree(base)
-    env = Env(tmp, inv, clouds(ds, faults, reader=reader), Store.open(tmp / "store.db", create=True))
+    env = Env(tmp, inv, clouds(ds, faults, reader=reader), Store.open(store_url or tmp / "store.db", create=True), store_url)
     env.sync()
     return env

@@ -275,3 +275,12 @@ def test_a_create_whose_answer_was_lost_and_retried_into_a_duplicate_counts_as_a
     o = next(o for o in result.outcomes if o.change.key == create.key)
     assert lost["done"] and o.result == "applied", o.error
     assert [p.name for p in env.ds.clouds["xinchuang"].projects].count(create.project) == 1
+
+
+def test_plan_and_apply_with_the_store_on_postgresql(tmp_path, pg_url):
+    env = make_env(tmp_path, store_url=pg_url)
+    plan = env.plan()
+    assert plan.store["path"].startswith("postgresql://") and plan.changes
+    assert env.apply(plan).exit_code == ExitCode.OK
+    env.sync()
+    assert env.plan().changes == []
