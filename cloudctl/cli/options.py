@@ -64,8 +64,9 @@ def with_listing_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``func`` with ``--columns``, ``--out`` and ``--excel-bom`` after its ``--output``.
 
     The values are kept for this invocation in ``cloudctl.cli.state.current.listing`` where
-    :func:`cloudctl.cli.render.render` applies them. A command that declares one of them itself
-    still receives it. Commands without an ``-o`` offering xlsx are returned unchanged.
+    :func:`cloudctl.cli.render.render` applies them. A command that declares a parameter of the
+    same name keeps it for itself (``plan --out`` is the plan file): that option is not added and
+    render() does not see it. Commands without an ``-o`` offering xlsx are returned unchanged.
     """
     if getattr(func, "__listing__", False):
         return func
@@ -86,7 +87,8 @@ def with_listing_options(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from cloudctl.cli.state import ListingOptions, current
 
-        values = {n: kwargs.pop(n) if n in added else kwargs.get(n) for n in LISTING_OPTIONS}
+        # An option the command declares itself is its own (plan's --out is the plan file).
+        values = {n: kwargs.pop(n) if n in added else LISTING_OPTIONS[n][1] for n in LISTING_OPTIONS}
         current.listing = ListingOptions(columns=values["columns"], out=values["out"], excel_bom=bool(values["excel_bom"]))
         return func(*args, **kwargs)
 

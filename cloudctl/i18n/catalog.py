@@ -9,6 +9,7 @@ from cloudctl.i18n.catalog_cli import MESSAGES as _cli
 from cloudctl.i18n.catalog_col import MESSAGES as _col
 from cloudctl.i18n.catalog_cloud import MESSAGES as _cloud
 from cloudctl.i18n.catalog_errors import MESSAGES as _errors
+from cloudctl.i18n.catalog_plan import MESSAGES as _plan
 from cloudctl.i18n.catalog_policy import MESSAGES as _policy
 from cloudctl.i18n.catalog_report import MESSAGES as _report
 from cloudctl.i18n.catalog_report_xlsx import MESSAGES as _report_xlsx
@@ -46,5 +47,5 @@ CORE: dict[str, dict[str, str]] = {
 
 MESSAGES: dict[str, dict[str, str]] = {
     **CORE, **_cli, **_col, **_cloud, **_policy, **_agent, **_report, **_report_xlsx, **_sim_snmp, **_sim_cloud, **_errors, **_store,
-    **_security,
+    **_security, **_plan,
 }

@@ -56,6 +56,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "node": "节点",
         # snapshots, snapshots prune, store upgrade
         "stale": "已过期", "action": "操作", "from": "从", "to": "到", "summary": "概要",
+        # tag suggest
+        "selector": "选择器", "servers": "云主机", "system_name": "系统名称", "where": "依据",
         # config check --connect
         "driver": "驱动", "url": "地址（URL）",
         # the report workbook
