@@ -122,6 +122,7 @@ def normalize(line: str) -> str:
     line = re.sub(r"[━─═]+", "─", line)
     line = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", line)
     line = re.sub(r"(?:/[\w.\-]+)*/(out/demo|tmp)/", r"…/\1/", line)
+    line = re.sub(r"\b[0-9a-f]{12,}\b", "<hex>", line)  # hashes, request ids, uuids without dashes
     line = re.sub(r"\d+(\.\d+)?", "#", line)
     return re.sub(r"\s+", " ", line).strip()
 
