@@ -68,16 +68,42 @@ def on_xinchuang(system: System, ev: Evidence | None) -> bool:
     return system.provider == XINCHUANG_PROVIDER
 
 
-def actual_provider(system: System, ev: Evidence | None) -> str | None:
-    """Where the system runs now: the provider of its servers (sorted, joined) or the inventory's."""
+def on_planned_provider(system: System, ev: Evidence | None) -> bool:
+    """Does the system run on its planned provider? With evidence: one of its live servers is there
+    (servers left elsewhere during parallel running do not change that); else the inventory's."""
+    planned = planned_provider(system)
+    if planned is None:
+        return False
     if ev is not None:
-        provs = sorted(ev.providers(system.id))
-        return ",".join(provs) if provs else None
-    return system.provider if system.deployment == "cloud" else None
+        return planned in ev.providers(system.id)
+    return system.deployment == "cloud" and system.provider == planned
 
 
 def planned_provider(system: System) -> str | None:
+    """Where the system is meant to end up: ``migration.target_provider``, else where it runs now."""
     m = system.migration
     if m is not None and m.target_provider:
         return m.target_provider
     return system.provider
+
+
+# States in which a system is not meant to run on any cloud (unless the inventory says it does now).
+_OFF_CLOUD = frozenset({"retired", "retained_on_prem"})
+
+
+def expected_providers(system: System, state: str) -> frozenset[str]:
+    """The clouds on which the system's servers may be found today, given its migration ``state``.
+
+    A migrated system runs on its planned provider. A system still waiting for its wave, or being
+    moved, keeps running where the inventory says it is (``provider``) and may already have
+    servers on its target: both are expected. A retired or retained system has no cloud, except
+    the one the inventory still records for it.
+    """
+    if state == "migrated":
+        planned = planned_provider(system)
+        return frozenset({planned} if planned else ())
+    current = {system.provider} if system.deployment == "cloud" and system.provider else set()
+    if state in _OFF_CLOUD:
+        return frozenset(current)
+    target = system.migration.target_provider if system.migration is not None else None
+    return frozenset(current | ({target} if target else set()))

@@ -99,7 +99,7 @@ def status(inv: Inventory, store: object | None = None, by: str = "county") -> l
             g["planned_cloud"] += 1
             if evidence.on_cloud(s, ev):
                 g["on_cloud"] += 1
-        if by == "provider" and evidence.on_cloud(s, ev) and evidence.actual_provider(s, ev) == evidence.planned_provider(s):
+        if by == "provider" and evidence.on_planned_provider(s, ev):
             g["on_planned_provider"] += 1
     rows = []
     for key in sorted(groups):

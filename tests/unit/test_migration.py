@@ -115,6 +115,56 @@ def test_findings_from_store_evidence(store) -> None:  # noqa: ANN001
     assert mismatch.resources == ("huawei/vm-2",) and str(mismatch.location).endswith("systems.yaml:6:5")
 
 
+def _with_systems(tmp_path: Path, extra: str) -> Path:
+    """A copy of the basic inventory with more systems appended (flow-style YAML lines)."""
+    import shutil
+
+    root = tmp_path / "inventory"
+    shutil.copytree(INV_DIR, root)
+    with (root / "systems.yaml").open("a", encoding="utf-8") as f:
+        f.write(extra)
+    return root
+
+
+WAITING = """\
+  - {id: s11, name: 待迁系统, department: 市C局, classified: false, mlps_level: 2, deployment: cloud, provider: tianhe, tenant: c-tianhe,
+     go_live: 2015-01-01, migration: {state: planned, wave: w2, target_provider: xinchuang}}
+  - {id: s12, name: 迁移中系统, department: 市C局, classified: false, mlps_level: 2, deployment: cloud, provider: tianhe, tenant: c-tianhe,
+     go_live: 2015-01-01, migration: {state: migrating, wave: w2, target_provider: xinchuang}}
+  - {id: s13, name: 错云系统, department: 市C局, classified: false, mlps_level: 2, deployment: cloud, provider: tianhe, tenant: c-tianhe,
+     go_live: 2015-01-01, migration: {state: planned, wave: w2, target_provider: xinchuang}}
+  - {id: s14, name: 已下线系统, department: 市C局, classified: false, mlps_level: 2, deployment: on_prem,
+     go_live: 2010-01-01, migration: {state: retired, wave: w1, strategy: retire}}
+"""
+
+
+def test_systems_waiting_for_their_wave_run_where_they_are_without_a_provider_mismatch(tmp_path: Path) -> None:
+    """sys-0086 on the shipped data: planned to move to 信创 in w2026b, still on tianhe — not a finding."""
+    inv = load_inventory(_with_systems(tmp_path, WAITING))
+    servers = SERVERS + [
+        {"provider": "tianhe", "id": "vm-11", "status": "active", "system": "s11"},  # waits on its current cloud
+        {"provider": "tianhe", "id": "vm-12a", "status": "active", "system": "s12"},  # parallel running:
+        {"provider": "xinchuang", "id": "vm-12b", "status": "active", "system": "s12"},  # old and new cloud
+        {"provider": "huawei", "id": "vm-13", "status": "active", "system": "s13"},  # neither current nor target
+        {"provider": "tianhe", "id": "vm-13b", "status": "active", "system": "s13"},
+        {"provider": "huawei", "id": "vm-14", "status": "active", "system": "s14"},  # retired, still running
+    ]
+    store = make_store(tmp_path / "store.db", servers)
+    try:
+        found = {(f.kind, f.system): f for f in migration.findings(inv, store)}
+        by_provider = {r["provider"]: r for r in migration.status(inv, store, by="provider")}
+    finally:
+        store.close()
+    assert sorted(found) == [("migrated_without_vm", "s06"), ("provider_mismatch", "s02"), ("provider_mismatch", "s13"),
+                             ("unexpected_vm", "s14"), ("unknown_system_tag", "s99")]
+    assert found[("provider_mismatch", "s13")].resources == ("huawei/vm-13",)  # only the servers on the wrong cloud
+    message = found[("provider_mismatch", "s13")].message  # names both expected clouds and the wrong one
+    assert all(p in message for p in ("tianhe", "xinchuang", "huawei"))
+    assert found[("unexpected_vm", "s14")].resources == ("huawei/vm-14",)
+    # s12 runs on its target already (next to its old servers): on its planned provider
+    assert by_provider["xinchuang"]["on_planned_provider"] == 2  # s03 and s12
+
+
 def test_migrate_commands_answer_from_the_inventory_alone(cli) -> None:
     code, out, err = cli("migrate", "kpis", "--inventory", INV_DIR, "--no-store", "-o", "json")
     assert code == 0 and err == ""

@@ -1,0 +1,22 @@
+"""Messages of migration tracking (keys start with 'migration.'): findings, deadlines, 信创 platforms, trends."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # -- findings (cloudctl migrate status --findings) -----------------------------------------
+    "migration.finding.migrated_without_vm": {
+        "zh": "系统 {system}（{name}）标记为已迁移，但没有任何云主机带有 system-id={system}",
+        "en": "system {system} ({name}) is marked migrated but no server on any cloud carries system-id={system}",
+    },
+    "migration.finding.provider_mismatch": {
+        "zh": "系统 {system}（{name}）当前状态为 {state}，应在 {expected} 上运行，实际运行在 {actual}",
+        "en": "system {system} ({name}) is expected on {expected} ({state}) but runs on {actual}",
+    },
+    "migration.finding.unexpected_vm": {
+        "zh": "系统 {system}（{name}）状态为 {state}，但云上仍有 {count} 台云主机带有 system-id={system}",
+        "en": "system {system} ({name}) is {state} but {count} server(s) on a cloud carry system-id={system}",
+    },
+    "migration.finding.unknown_system_tag": {
+        "zh": "{count} 台云主机带有 system-id={system}，清单中没有这个系统",
+        "en": "{count} server(s) carry system-id={system}, which is not a system in the inventory",
+    },
+    "migration.or": {"zh": "或", "en": "or"},
+}
