@@ -35,6 +35,7 @@ def report(
     inventory: InventoryOpt = None,
     output: Annotated[ReportFormat, typer.Option("--output", "-o", help="Output format: table or json.", case_sensitive=False)] = ReportFormat.table,
     top: Annotated[int, typer.Option("--top", min=1, help="How many entries each problem list shows.")] = 10,
+    today: Annotated[Optional[str], typer.Option("--today", help="Report as of this date: days to the deadline, effective dates, waivers (YYYY-MM-DD; default: today).", show_default=False)] = None,
 ) -> None:
     """The plan's indicators: village access, IPv6, gigabit backbone, 上云率, 信创 rate, waves, the 13 counties, top problems.
 
@@ -47,6 +48,7 @@ def report(
     """
     from cloudctl import i18n
     from cloudctl.cli import render
+    from cloudctl.cli.migrate_cmd import _date
     from cloudctl.cli.options import inventory_dir
     from cloudctl.cli.output import note
     from cloudctl.errors import UsageError
@@ -57,6 +59,7 @@ def report(
 
     if metrics and prometheus:
         raise UsageError(t("report.err.metrics_and_prometheus"), hint=t("report.hint.metrics_and_prometheus"))
+    day = _date(today)
     language = lang.value if lang else i18n.language()
     root = inventory_dir(inventory)
     inv = load_inventory(root)
@@ -68,7 +71,7 @@ def report(
     policy_paths = policies if policies else _default_policies(root)
     st = None if no_store else _open_store(store, note)
     try:
-        rep = build_report(inv, observations=observations, store=st, policy_paths=policy_paths, top=top)
+        rep = build_report(inv, observations=observations, store=st, policy_paths=policy_paths, top=top, today=day)
     finally:
         if st is not None:
             st.close()
@@ -124,7 +127,7 @@ def _print(rep: "Report", lang: str) -> None:
             f"[{style}]{text.pct(i.value)}[/{style}]",
             text.count(i.numerator, i.denominator),
             text.pct(i.target, 0),
-            text.deadline(i, rep.today, lang, short=True),
+            text.deadline(i, lang, short=True),
             text.gap(i, lang),
             text.source(i.source, lang),
         )

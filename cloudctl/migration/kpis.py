@@ -21,6 +21,24 @@ from cloudctl.migration import evidence
 
 PLAN_END = dt.date(2025, 12, 31)
 NEW_SYSTEM_SINCE = dt.date(2023, 1, 1)
+_EPSILON = 1e-9  # a ratio equal to its target up to float noise meets it
+
+
+def judge(value: float | None, target: float) -> tuple[float | None, bool | None]:
+    """``(gap, met)`` of a ratio against its target — one definition for `migrate kpis` and the report.
+
+    ``gap`` is the shortfall ``target - value`` while the target is not met, 0 once it is, and
+    None without a value (no data is not 0 %).
+    """
+    if value is None:
+        return None, None
+    met = value >= target - _EPSILON
+    return (0.0 if met else target - value), met
+
+
+def days_left(deadline: dt.date, today: dt.date) -> int:
+    """Days from ``today`` to ``deadline``: negative once the deadline has passed (-334 = 334 days overdue)."""
+    return (deadline - today).days
 
 
 @dataclass(frozen=True)
@@ -33,10 +51,10 @@ class Kpi:
     value: float | None  # None when the denominator is 0
     target: float
     deadline: dt.date
-    gap: float | None  # target - value
+    gap: float | None  # target - value while not met, 0 when met (see judge)
     met: bool | None
     source: str  # "inventory" | "store"
-    days_left: int | None = None  # days from ``today`` to the deadline (negative: overdue)
+    days_left: int  # days from ``today`` to the deadline (negative: overdue; see days_left)
 
     def row(self) -> dict:
         return {
@@ -49,20 +67,22 @@ class Kpi:
         }
 
 
-def _kpi(kid: str, zh: str, en: str, num: int, den: int, target: float, source: str, today: dt.date | None) -> Kpi:
+def _kpi(kid: str, zh: str, en: str, num: int, den: int, target: float, source: str, today: dt.date) -> Kpi:
     value = num / den if den else None
+    gap, met = judge(value, target)
     return Kpi(
         id=kid, title_zh=zh, title_en=en, numerator=num, denominator=den, value=value,
-        target=target, deadline=PLAN_END,
-        gap=None if value is None else target - value,
-        met=None if value is None else value >= target,
-        source=source,
-        days_left=None if today is None else (PLAN_END - today).days,
+        target=target, deadline=PLAN_END, gap=gap, met=met, source=source,
+        days_left=days_left(PLAN_END, today),
     )
 
 
 def kpis(inv: Inventory, store: object | None = None, today: dt.date | None = None) -> list[Kpi]:
-    """The three migration KPIs, from cloud evidence when ``store`` is given, else from the inventory."""
+    """The three migration KPIs, from cloud evidence when ``store`` is given, else from the inventory.
+
+    ``today`` (default: the local date) is what ``days_left`` counts from.
+    """
+    today = today or dt.date.today()
     ev = evidence.collect(store)
     source = "store" if ev is not None else "inventory"
     live = [s for s in inv.systems.values() if not _retired(s)]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudctl.inventory import Inventory
+from cloudctl.migration.kpis import days_left
 from cloudctl.report import systems
 from cloudctl.report.model import Problems, ProviderRow, Report, TrendPoint
 from cloudctl.report.network import Network
@@ -39,13 +40,18 @@ def build_report(
     store: Any = None,
     policy_paths: list[Path] | None = None,
     now: dt.datetime | None = None,
+    today: dt.date | None = None,
     top: int = 10,
 ) -> Report:
-    """The report for ``now`` (default: the current time, UTC). ``top`` bounds the problem lists."""
+    """The report for ``now`` (default: the current time). ``today`` (default: the local date of
+    ``now``, as ``migrate kpis`` and ``policy check`` count) decides days to the deadline, effective
+    dates and waivers. ``top`` bounds the problem lists."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    today = now.date()
+    today = today or now.astimezone().date()
     net = Network(inv, observations)
     indicators = [net.village_access(), net.ipv6_share(), net.backbone_gigabit(), *systems.system_kpis(inv, store, today)]
+    for ind in indicators:
+        ind.days_left = None if ind.deadline is None else days_left(ind.deadline, today)
 
     notes: list[str] = []
     sources = {"inventory": str(inv.root)}

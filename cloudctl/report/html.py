@@ -99,7 +99,7 @@ def _card(ind: Indicator, report: Report, lang: str) -> str:
         f'<div class="card-title">{_e(text.title(ind, lang))}{f" <span class=ref>{_e(ref)}</span>" if ref else ""}</div>'
         f'<div class="card-value">{_e(text.pct(ind.value))}<span class="card-count">{_e(text.count(ind.numerator, ind.denominator))}</span></div>'
         f'<div class="meter"><div class="fill" style="width:{fill:.1f}%"></div><div class="tick" style="left:{ind.target * 100:.1f}%"></div></div>'
-        f'<div class="card-line">{_e(t("report.target_by", lang, target=text.pct(ind.target, 0), deadline=text.deadline(ind, report.today, lang)))}</div>'
+        f'<div class="card-line">{_e(t("report.target_by", lang, target=text.pct(ind.target, 0), deadline=text.deadline(ind, lang)))}</div>'
         f'<div class="card-gap">{_e(text.status(ind, lang))}{"" if not ind.gap else " · " + _e(text.gap(ind, lang))}</div>'
         f'<div class="card-line">{_e(t("report.col.source", lang))}: {_e(text.source(ind.source, lang))}</div>'
         "</div>"

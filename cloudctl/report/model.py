@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cloudctl.migration import WaveProgress  # the waves table is the one `cloudctl migrate waves` shows
+from cloudctl.migration.kpis import judge
 
 # Where a number came from (catalog key ``report.source.<name>``).
 SOURCES = ("metrics", "prometheus", "inventory", "inventory_planned", "store", "none")
@@ -22,7 +23,9 @@ class Indicator:
     """One plan indicator: value against target and deadline.
 
     ``gap`` is ``target - value`` when the target is not met (the shortfall, in the ratio's
-    units), 0 when met, None without data.
+    units), 0 when met, None without data — the same definition as ``cloudctl migrate kpis``
+    (:func:`cloudctl.migration.kpis.judge`). ``days_left`` counts from the report's day to the
+    deadline, negative once it has passed, like ``migrate kpis``.
     """
 
     id: str
@@ -39,13 +42,10 @@ class Indicator:
     title_en: str | None = None
     gap: float | None = None
     met: bool | None = None
+    days_left: int | None = None  # set by build_report for the report's day
 
     def __post_init__(self) -> None:
-        if self.value is None:
-            self.gap = self.met = None
-        else:
-            self.met = self.value >= self.target - 1e-12
-            self.gap = 0.0 if self.met else round(self.target - self.value, 6)
+        self.gap, self.met = judge(self.value, self.target)
 
 
 @dataclass

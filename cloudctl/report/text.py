@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from cloudctl.i18n import MESSAGES, t
 from cloudctl.report.model import CountyRow, Indicator
 
@@ -44,14 +42,18 @@ def gap(ind: Indicator, lang: str) -> str:
     return t("report.gap_points", lang, gap=f"{ind.gap * 100:.1f}")
 
 
-def deadline(ind: Indicator, today: dt.date, lang: str, *, short: bool = False) -> str:
-    """"2025-12-31 (N days left)" or "(N days past the deadline)" while not met; ``short`` for tables."""
+def deadline(ind: Indicator, lang: str, *, short: bool = False) -> str:
+    """"2025-12-31 (N days left)" or "(N days past the deadline)" while not met; ``short`` for tables.
+
+    N is the indicator's ``days_left`` (negative once the deadline has passed), the number
+    ``migrate kpis`` prints.
+    """
     if ind.deadline is None:
         return "—"
     text = ind.deadline.isoformat()
-    if ind.met:
+    if ind.met or ind.days_left is None:
         return text
-    days = (ind.deadline - today).days
+    days = ind.days_left
     key = ("report.days_left" if days >= 0 else "report.overdue") + ("_short" if short else "")
     return f"{text} ({t(key, lang, days=abs(days))})"
 

@@ -217,3 +217,34 @@ def test_findings_need_a_store() -> None:
 
     with pytest.raises(UsageError):
         migration.findings(INV, None)
+
+
+def test_days_left_and_gap_mean_the_same_in_migrate_kpis_and_the_report(cli, tmp_path: Path) -> None:
+    """`migrate kpis` left days_left empty without --today while the report said "超期 334 天", and
+    its gap went negative for a met target where the report says 0."""
+    # nine more systems on 信创 make the 信创 rate 10/12, above its 80 % target
+    extra = "".join(
+        f"  - {{id: x{i:02d}, name: 信创系统{i}, department: 市A局, classified: false, mlps_level: 2, deployment: cloud,"
+        f" provider: xinchuang, tenant: a-xinchuang, xinchuang: true, go_live: 2019-01-01}}\n"
+        for i in range(9)
+    )
+    root = _with_systems(tmp_path, extra)
+    before = dt.date.today()
+    code, out, err = cli("migrate", "kpis", "--inventory", root, "--no-store", "-o", "json")
+    after = dt.date.today()
+    assert code == 0, err
+    kpi = {r["id"]: r for r in json.loads(out)}
+    overdue = {(dt.date(2025, 12, 31) - d).days for d in (before, after)}
+    assert all(r["days_left"] in overdue for r in kpi.values())  # counted from today, negative once overdue
+    xc = kpi["xinchuang_rate"]
+    assert (xc["numerator"], xc["denominator"], xc["met"], xc["gap"]) == (10, 12, True, 0)  # met: no shortfall
+    code, out, err = cli("migrate", "kpis", "--inventory", root, "--no-store", "--today", "2026-11-26", "-o", "json")
+    kpi = {r["id"]: r for r in json.loads(out)}
+    code, out, err = cli("report", "--inventory", root, "--no-store", "--today", "2026-11-26", "-o", "json")
+    assert code == 0, err
+    report = {i["id"]: i for i in json.loads(out)["indicators"]}
+    for kid, rid in (("cloud_migration_rate", "cloud_migration"), ("xinchuang_rate", "xinchuang")):
+        assert kpi[kid]["days_left"] == report[rid]["days_left"] == -330
+        assert kpi[kid]["met"] == report[rid]["met"]
+        assert kpi[kid]["gap"] == pytest.approx(report[rid]["gap"], abs=1e-4)
+    assert all(i["days_left"] == -330 for i in report.values())  # the network indicators too
