@@ -28,10 +28,18 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+# What kind of cloud a provider is, for the plan's indicator 7 (国产化政务云平台部署率): ``xinchuang``
+# is a domestic 信创 platform, ``general`` is not. Not derived from the provider's name or driver:
+# a real config names its clouds as it likes, and OpenStack or ZStack can be either.
+Platform = Literal["xinchuang", "general"]
+XINCHUANG: Platform = "xinchuang"
+
+
 class ProviderBase(Strict):
     """Settings every driver shares."""
 
     display_name: str | None = Field(None, description="Human name, e.g. 天河政务云")
+    platform: Platform | None = Field(None, description="xinchuang: a domestic 信创 platform (plan indicator 7); general: not")
     region: str | None = None
     project: str | None = Field(None, description="Project / tenant name to scope to")
     verify: bool = Field(True, description="Verify TLS certificates")
@@ -164,6 +172,11 @@ class LoadedConfig:
     @property
     def store_path(self) -> Path:
         return self.resolve(self.config.store, default_store_path())
+
+    @property
+    def platforms(self) -> dict[str, str | None]:
+        """Provider name -> its ``platform:`` (None when the config does not say)."""
+        return {name: p.platform for name, p in self.config.providers.items()}
 
     def provider_secret(self, secret: Secret) -> Secret:
         """Bind a secret to this config's directory so ``file:`` references are file-relative."""

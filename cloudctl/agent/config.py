@@ -102,6 +102,9 @@ class MigrationSettings(Strict):
     """``migration:``: export migration metrics from the inventory's systems (and a store)."""
 
     store: Path | None = Field(None, description="SQLite store written by `cloudctl sync` (cloud evidence)")
+    platforms: dict[str, Literal["xinchuang", "general"]] = Field(
+        default_factory=dict, description="provider name -> platform, as `platform:` in cloudctl.yaml (which clouds are 信创)"
+    )
 
 
 class AgentConfig(Strict):

@@ -67,7 +67,7 @@ def make_plan(loaded: LoadedAgentConfig, inv: Inventory) -> Plan:
         from cloudctl.agent.migration_metrics import MigrationCollector, systems_only
 
         store = None if cfg.migration.store is None else loaded.path(cfg.migration.store)
-        migration = MigrationCollector(systems_only(inv), store)
+        migration = MigrationCollector(systems_only(inv), store, cfg.migration.platforms)
     return Plan(loaded, scope, migration, targets, hints)
 
 

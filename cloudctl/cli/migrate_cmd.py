@@ -48,6 +48,13 @@ def open_evidence(store: Path | None, no_store: bool):  # noqa: ANN201 - a Store
     return Store.open(path)
 
 
+def platforms() -> dict[str, str | None]:
+    """Provider name -> ``platform:`` of the effective cloudctl.yaml (which clouds are 信创)."""
+    from cloudctl.cli.state import current
+
+    return current.config().platforms
+
+
 def _inventory(inventory: Path | None):  # noqa: ANN202
     from cloudctl.cli.options import inventory_dir
     from cloudctl.inventory import load_inventory
@@ -121,10 +128,16 @@ def kpis(
     inv = _inventory(inventory)
     st = open_evidence(store, no_store)
     try:
-        rows = [k.row() for k in migration.kpis(inv, st, today=day)]
+        figures = migration.kpis(inv, st, today=day, platforms=platforms())
     finally:
         if st is not None:
             st.close()
+    rows = [k.row() for k in figures]
+    if any(k.notes for k in figures):
+        from cloudctl.cli.output import warn
+
+        for message in dict.fromkeys(n.text() for k in figures for n in k.notes):
+            warn(message)
     cols = ["id", "title_zh", "numerator", "denominator", "value", "target", "gap", "met", "deadline", "days_left", "source"]
     if output != Format.table:
         cols.insert(2, "title_en")

@@ -48,7 +48,7 @@ def report(
     """
     from cloudctl import i18n
     from cloudctl.cli import render
-    from cloudctl.cli.migrate_cmd import _date
+    from cloudctl.cli.migrate_cmd import _date, platforms
     from cloudctl.cli.options import inventory_dir
     from cloudctl.cli.output import note
     from cloudctl.errors import UsageError
@@ -71,12 +71,12 @@ def report(
     policy_paths = policies if policies else _default_policies(root)
     st = None if no_store else _open_store(store, note)
     try:
-        rep = build_report(inv, observations=observations, store=st, policy_paths=policy_paths, top=top, today=day)
+        rep = build_report(inv, observations=observations, store=st, policy_paths=policy_paths, top=top, today=day, platforms=platforms())
     finally:
         if st is not None:
             st.close()
     if output is ReportFormat.json:
-        render.write_json(rep.to_dict())
+        render.write_json(rep.to_dict(language))
     else:
         _print(rep, language)
     if html is not None:
@@ -175,4 +175,4 @@ def _print(rep: "Report", lang: str) -> None:
             severity = t(f"report.severity.{v.severity}", lang)
             console.print(f"    [{severity}] {v.policy_id} {v.record_id}: {v.title_zh if lang == 'zh' else v.title_en} ({v.location})", markup=False)
     for n in rep.notes:
-        console.print(f"[dim]{t(n, lang)}[/dim]")
+        console.print(n.text(lang), style="dim", markup=False)

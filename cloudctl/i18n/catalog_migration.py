@@ -19,4 +19,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{count} server(s) carry system-id={system}, which is not a system in the inventory",
     },
     "migration.or": {"zh": "或", "en": "or"},
+    # -- 信创 platforms (platform: in cloudctl.yaml) -------------------------------------------
+    "migration.note.platform_unset": {
+        "zh": "cloudctl.yaml 没有说明 {providers} 是否为信创平台（platform: xinchuang 或 platform: general），这些云上的系统按非信创计入信创部署率",
+        "en": "cloudctl.yaml does not say whether {providers} is a 信创 platform (platform: xinchuang or platform: general); systems there count as not on 信创 in the 信创 rate",
+    },
 }

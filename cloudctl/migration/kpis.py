@@ -14,8 +14,10 @@ Definitions (docs/migration.md explains them with the plan's text):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from cloudctl.i18n import Message
 from cloudctl.inventory.loader import Inventory
 from cloudctl.migration import evidence
 
@@ -55,6 +57,7 @@ class Kpi:
     met: bool | None
     source: str  # "inventory" | "store"
     days_left: int  # days from ``today`` to the deadline (negative: overdue; see days_left)
+    notes: tuple[Message, ...] = ()  # caveats a reader must see with the number
 
     def row(self) -> dict:
         return {
@@ -67,36 +70,47 @@ class Kpi:
         }
 
 
-def _kpi(kid: str, zh: str, en: str, num: int, den: int, target: float, source: str, today: dt.date) -> Kpi:
+def _kpi(kid: str, zh: str, en: str, num: int, den: int, target: float, source: str, today: dt.date, notes: tuple[Message, ...] = ()) -> Kpi:
     value = num / den if den else None
     gap, met = judge(value, target)
     return Kpi(
         id=kid, title_zh=zh, title_en=en, numerator=num, denominator=den, value=value,
         target=target, deadline=PLAN_END, gap=gap, met=met, source=source,
-        days_left=days_left(PLAN_END, today),
+        days_left=days_left(PLAN_END, today), notes=notes,
     )
 
 
-def kpis(inv: Inventory, store: object | None = None, today: dt.date | None = None) -> list[Kpi]:
+def kpis(
+    inv: Inventory,
+    store: object | None = None,
+    today: dt.date | None = None,
+    *,
+    platforms: Mapping[str, str | None] | None = None,
+    snapshot: int | None = None,
+) -> list[Kpi]:
     """The three migration KPIs, from cloud evidence when ``store`` is given, else from the inventory.
 
-    ``today`` (default: the local date) is what ``days_left`` counts from.
+    ``today`` (default: the local date) is what ``days_left`` counts from. ``platforms``: provider
+    name -> ``platform:`` of cloudctl.yaml (which clouds are 信创); ``snapshot``: the store as of
+    that snapshot (default: its latest data).
     """
     today = today or dt.date.today()
-    ev = evidence.collect(store)
+    ev = evidence.collect(store, platforms, snapshot=snapshot)
     source = "store" if ev is not None else "inventory"
     live = [s for s in inv.systems.values() if not _retired(s)]
     open_ = [s for s in live if not s.classified]
     on_cloud = [s for s in open_ if evidence.on_cloud(s, ev)]
     deployed = [s for s in live if evidence.on_cloud(s, ev)]
     xc = [s for s in deployed if evidence.on_xinchuang(s, ev)]
+    gaps = evidence.platform_gaps(ev, (s.id for s in deployed if s not in xc))
+    xc_notes = (Message("migration.note.platform_unset", {"providers": ", ".join(gaps)}),) if gaps else ()
     new = [s for s in open_ if s.go_live >= NEW_SYSTEM_SINCE]
     new_cloud = [s for s in new if evidence.on_cloud(s, ev)]
     return [
         _kpi("cloud_migration_rate", "非涉密系统上云率", "Non-classified systems on the cloud",
              len(on_cloud), len(open_), 1.0, source, today),
         _kpi("xinchuang_rate", "国产化(信创)政务云平台部署率", "Cloud deployments on the 信创 platform",
-             len(xc), len(deployed), 0.80, source, today),
+             len(xc), len(deployed), 0.80, source, today, xc_notes),
         _kpi("new_on_cloud_rate", "新建系统上云率", "New systems (go-live since 2023-01-01) on the cloud",
              len(new_cloud), len(new), 1.0, source, today),
     ]

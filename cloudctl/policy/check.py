@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,6 +171,7 @@ def run_check(
     today: dt.date | None = None,
     config_files: list[Path] | str = DISCOVER,
     policies: PolicySet | None = None,
+    platforms: Mapping[str, str | None] | None = None,
 ) -> CheckResult:
     """Load the policies in ``paths`` and evaluate them.
 
@@ -178,6 +179,8 @@ def run_check(
     skipped without it). ``config_files``: the repository's config files that the SNMP and secret
     policies read; by default those matching ``repo_files.DEFAULT_GLOBS`` in the inventory's
     parent directory (the repository root). ``today`` decides effective dates and waiver expiry.
+    ``platforms``: provider name -> ``platform:`` of cloudctl.yaml (which clouds are 信创; the
+    derived field ``on_xinchuang`` reads it).
     Raises ``PolicyFileError`` (invalid policy files) or ``ConfigError`` (unreadable config files).
     """
     today = today or dt.date.today()
@@ -197,7 +200,7 @@ def run_check(
         files = repo_files.discover(inv.root.resolve().parent) if config_files == DISCOVER else list(config_files)
         repo = repo_files.read(files, {f: display(f) for f in files})
     with _gc_paused():
-        violations, result.evaluated = _evaluate(runnable, Sources(inv, store, repo))
+        violations, result.evaluated = _evaluate(runnable, Sources(inv, store, repo, platforms=dict(platforms or {})))
     result.violations = _apply_waivers(violations, pset.waivers, today, result)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     result.violations.sort(key=lambda v: (order[v.severity], v.policy_id, v.location.path, v.location.line, v.location.col, v.record_id))

@@ -62,6 +62,8 @@ DERIVED: dict[str, dict[str, FieldSpec]] = {
     "system": {
         "cloud_vms": FieldSpec("cloud_vms", "int", doc="live servers tagged system-id=<id> in the store (absent without a store)"),
         "on_cloud": FieldSpec("on_cloud", "bool", doc="has a live server in the store; without a store: deployment == cloud"),
+        "on_xinchuang": FieldSpec("on_xinchuang", "bool", doc="xinchuang: true, or a live server on a provider with platform: xinchuang "
+                                  "(without a store: provider == xinchuang) — as migrate kpis counts it"),
         "migration.history_count": FieldSpec("migration.history_count", "int", doc="entries in migration.history"),
     },
     "node": {

@@ -45,13 +45,14 @@ class Sources:
     inv: Inventory
     store: Any = None
     repo: RepoFiles | None = None
+    platforms: dict[str, str | None] = field(default_factory=dict)  # provider -> platform (cloudctl.yaml)
     _evidence: Any = field(default=None, repr=False)
     _cloud: dict[str, list] = field(default_factory=dict, repr=False)
 
     @property
     def evidence(self) -> ev_mod.Evidence | None:
         if self._evidence is None and self.store is not None:
-            self._evidence = ev_mod.collect(self.store)
+            self._evidence = ev_mod.collect(self.store, self.platforms)
         return self._evidence
 
     def cloud(self, kind: str) -> list:
@@ -88,7 +89,7 @@ class Sources:
 
     def _systems(self, names: set[str]) -> Row:
         inv, ev = self.inv, self.evidence
-        plain = [n for n in names if n not in ("cloud_vms", "on_cloud")]
+        plain = [n for n in names if n not in ("cloud_vms", "on_cloud", "on_xinchuang")]
         rows = []
         for s in inv.systems.values():
             r = {n: _get(s, n) for n in plain}
@@ -96,6 +97,8 @@ class Sources:
                 r["cloud_vms"] = len(ev.servers.get(s.id, ())) if ev is not None else None
             if "on_cloud" in names:
                 r["on_cloud"] = ev_mod.on_cloud(s, ev)
+            if "on_xinchuang" in names:
+                r["on_xinchuang"] = ev_mod.on_xinchuang(s, ev)
             rows.append(r)
         return Row(rows, self._locator("systems"), lambda rid: inv.systems[rid].name)
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from cloudctl.i18n import MESSAGES, Message, t
 from cloudctl.inventory import Inventory
 from cloudctl.migration.kpis import days_left
 from cloudctl.report import systems
-from cloudctl.report.model import Problems, ProviderRow, Report, TrendPoint
+from cloudctl.report.model import Indicator, Problems, ProviderRow, Report, TrendPoint
 from cloudctl.report.network import Network
 from cloudctl.report.observe import Observations
 
@@ -33,6 +35,13 @@ def _clouds(store: Any) -> list[ProviderRow]:
     ]
 
 
+def _titles(ind: Indicator) -> None:
+    """Every indicator carries its title in both languages (JSON readers get them, not nulls)."""
+    key = f"report.ind.{ind.id}"
+    if key in MESSAGES:
+        ind.title_zh, ind.title_en = t(key, "zh"), t(key, "en")
+
+
 def build_report(
     inv: Inventory,
     *,
@@ -42,26 +51,29 @@ def build_report(
     now: dt.datetime | None = None,
     today: dt.date | None = None,
     top: int = 10,
+    platforms: Mapping[str, str | None] | None = None,
 ) -> Report:
     """The report for ``now`` (default: the current time). ``today`` (default: the local date of
     ``now``, as ``migrate kpis`` and ``policy check`` count) decides days to the deadline, effective
-    dates and waivers. ``top`` bounds the problem lists."""
+    dates and waivers. ``top`` bounds the problem lists. ``platforms``: provider name ->
+    ``platform:`` of cloudctl.yaml (which clouds are 信创)."""
     now = now or dt.datetime.now(dt.timezone.utc)
     today = today or now.astimezone().date()
     net = Network(inv, observations)
-    indicators = [net.village_access(), net.ipv6_share(), net.backbone_gigabit(), *systems.system_kpis(inv, store, today)]
+    cloud, notes = systems.system_kpis(inv, store, today, platforms)
+    indicators = [net.village_access(), net.ipv6_share(), net.backbone_gigabit(), *cloud]
     for ind in indicators:
         ind.days_left = None if ind.deadline is None else days_left(ind.deadline, today)
+        _titles(ind)
 
-    notes: list[str] = []
     sources = {"inventory": str(inv.root)}
     if observations is None:
-        notes.append("report.note.no_metrics")
+        notes.insert(0, Message("report.note.no_metrics"))
     else:
         sources[observations.source] = observations.origin
         seen = sum(1 for n in inv.nodes if n in observations.nodes)
         if seen < len(inv.nodes):
-            notes.append("report.note.partial_metrics")
+            notes.insert(0, Message("report.note.partial_metrics"))
         sources["nodes_observed"] = f"{seen}/{len(inv.nodes)}"
     if store is not None:
         sources["store"] = str(getattr(store, "path", "store"))
@@ -75,7 +87,7 @@ def build_report(
         villages_unconnected=gaps[:top],
     )
     if policy_paths is not None:
-        found = systems.violations(policy_paths, inv, store, today)
+        found = systems.violations(policy_paths, inv, store, today, platforms)
         sources["policies"] = ", ".join(str(p) for p in policy_paths)
         counts = Counter(v.severity for v in found)
         problems.violations_by_severity = {s: counts[s] for s in systems.SEVERITIES}

@@ -255,7 +255,7 @@ def _clouds(report: Report, lang: str) -> str:
 
 def _footer(report: Report, lang: str) -> str:
     items = "".join(f"<dt>{_e(text.source(k, lang))}</dt><dd>{_e(v)}</dd>" for k, v in report.sources.items())
-    notes = "".join(f"<li>{_e(t(n, lang))}</li>" for n in report.notes)
+    notes = "".join(f"<li>{_e(n.text(lang))}</li>" for n in report.notes)
     return (
         f"<footer><strong>{_e(t('report.sources', lang))}</strong><dl>{items}</dl>"
         + (f"<strong>{_e(t('report.notes', lang))}</strong><ul>{notes}</ul>" if notes else "")

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from cloudctl.i18n import Message
 from cloudctl.migration import WaveProgress  # the waves table is the one `cloudctl migrate waves` shows
 from cloudctl.migration.kpis import judge
 
@@ -142,14 +143,16 @@ class Report:
     problems: Problems
     trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
     clouds: list[ProviderRow] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # catalog keys of caveats (e.g. report.note.no_metrics)
+    notes: list[Message] = field(default_factory=list)  # caveats, put into words by the renderer
 
     def indicator(self, ident: str) -> Indicator:
         return next(i for i in self.indicators if i.id == ident)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``-o json`` (dates as ISO strings)."""
-        return _plain(asdict(self))
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """Plain data for ``-o json`` (dates as ISO strings; notes as ``{id, text}`` in ``lang``)."""
+        data = _plain(asdict(self))
+        data["notes"] = [{"id": n.key.rsplit(".", 1)[-1], "text": n.text(lang)} for n in self.notes]
+        return data
 
 
 def _plain(value: Any) -> Any:

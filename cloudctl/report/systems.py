@@ -8,10 +8,12 @@ check`` — so the report never disagrees with them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from cloudctl import migration
+from cloudctl.i18n import Message
 from cloudctl.inventory import Inventory
 from cloudctl.policy import SEVERITIES, run_check
 from cloudctl.report.model import Indicator, Violation
@@ -23,10 +25,15 @@ _KPI_IDS = {"cloud_migration_rate": "cloud_migration", "xinchuang_rate": "xinchu
 _PLAN_REF = {"xinchuang": 7}  # 指标7: 国产化政务云平台部署率达80%
 
 
-def system_kpis(inv: Inventory, store: Any = None, today: dt.date | None = None) -> list[Indicator]:
-    """上云率, 信创部署率 (plan indicator 7) and every further KPI the migration module defines."""
+def system_kpis(
+    inv: Inventory, store: Any = None, today: dt.date | None = None, platforms: Mapping[str, str | None] | None = None, *, snapshot: int | None = None
+) -> tuple[list[Indicator], list[Message]]:
+    """上云率, 信创部署率 (plan indicator 7) and every further KPI the migration module defines, with
+    the caveats that go with them (a provider whose 信创 platform cloudctl.yaml does not say)."""
     out = []
-    for k in migration.kpis(inv, store=store, today=today):
+    notes: list[Message] = []
+    for k in migration.kpis(inv, store=store, today=today, platforms=platforms, snapshot=snapshot):
+        notes += [n for n in k.notes if n not in notes]
         ident = _KPI_IDS.get(k.id, k.id)
         out.append(
             Indicator(
@@ -34,7 +41,7 @@ def system_kpis(inv: Inventory, store: Any = None, today: dt.date | None = None)
                 plan_ref=_PLAN_REF.get(ident), title_zh=k.title_zh, title_en=k.title_en,
             )
         )
-    return out
+    return out, notes
 
 
 def waves(inv: Inventory, store: Any = None) -> list[migration.WaveProgress]:
@@ -53,9 +60,11 @@ def county_systems(inv: Inventory) -> dict[str, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
-def violations(paths: list[Path], inv: Inventory, store: Any = None, today: dt.date | None = None) -> list[Violation]:
+def violations(
+    paths: list[Path], inv: Inventory, store: Any = None, today: dt.date | None = None, platforms: Mapping[str, str | None] | None = None
+) -> list[Violation]:
     """Unwaived policy violations, most severe first."""
-    result = run_check(paths, inv, store=store, today=today)
+    result = run_check(paths, inv, store=store, today=today, platforms=platforms)
     out = [
         Violation(v.policy_id, v.severity, v.title_zh, v.title_en, v.record_id, str(v.location), v.message)
         for v in result.violations

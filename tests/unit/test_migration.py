@@ -41,8 +41,12 @@ def store(tmp_path: Path):  # noqa: ANN201
     s.close()
 
 
-def _kpis(store=None) -> dict:  # noqa: ANN001
-    return {k.id: k for k in migration.kpis(INV, store, today=dt.date(2025, 12, 1))}
+# platform: of each provider in cloudctl.yaml (which clouds are 信创)
+PLATFORMS = {"tianhe": "general", "huawei": "general", "xinchuang": "xinchuang"}
+
+
+def _kpis(store=None, platforms=PLATFORMS) -> dict:  # noqa: ANN001
+    return {k.id: k for k in migration.kpis(INV, store, today=dt.date(2025, 12, 1), platforms=platforms)}
 
 
 def test_kpis_from_the_inventory() -> None:
@@ -67,7 +71,38 @@ def test_kpis_from_store_evidence(store) -> None:  # noqa: ANN001
     assert (k["xinchuang_rate"].numerator, k["xinchuang_rate"].denominator) == (2, 3)
     # new systems s02 s04 s06: only s02 has a server
     assert (k["new_on_cloud_rate"].numerator, k["new_on_cloud_rate"].denominator) == (1, 3)
-    assert all(x.source == "store" for x in k.values())
+    assert all(x.source == "store" and not x.notes for x in k.values())
+
+
+def test_which_clouds_are_xinchuang_is_configuration_not_the_provider_name(cli, tmp_path: Path, monkeypatch) -> None:
+    """A config that names its 信创 cloud otherwise (here 'lvliang-xc') counted 0 信创 servers."""
+    renamed = [{**s, "provider": {"xinchuang": "lvliang-xc"}.get(s["provider"], s["provider"])} for s in SERVERS]
+    st = make_store(tmp_path / "store.db", renamed)
+    st.close()
+    cfg = tmp_path / "cloudctl.yaml"
+    providers = (
+        "providers:\n"
+        "  huawei: {driver: huawei, platform: general, region: r, project_id: p, ak: env:AK, sk: env:SK}\n"
+        "  lvliang-xc: {driver: zstack, platform: xinchuang, endpoint: 'http://127.0.0.1:1', account: a, password: env:PW}\n"
+    )
+    cfg.write_text(providers, encoding="utf-8")
+    monkeypatch.setenv("CLOUDCTL_CONFIG", str(cfg))
+    code, out, err = cli("--lang", "en", "migrate", "kpis", "--inventory", INV_DIR, "--store", tmp_path / "store.db", "-o", "json")
+    assert code == 0, err
+    xc = {r["id"]: r for r in json.loads(out)}["xinchuang_rate"]
+    assert (xc["numerator"], xc["denominator"]) == (2, 3)  # s02 (flag) and s03 (server on lvliang-xc)
+    assert "platform" not in err  # every provider with servers says what it is
+    # the same store with a config that does not say which cloud is 信创: counted as not, and said so
+    cfg.write_text(providers.replace("platform: xinchuang, ", ""), encoding="utf-8")
+    code, out, err = cli("--lang", "en", "migrate", "kpis", "--inventory", INV_DIR, "--store", tmp_path / "store.db", "-o", "json")
+    xc = {r["id"]: r for r in json.loads(out)}["xinchuang_rate"]
+    assert (code, xc["numerator"], xc["denominator"]) == (0, 1, 3)
+    assert "lvliang-xc" in err and "platform: xinchuang" in err
+    # an unknown platform is a config error naming the place and the choices
+    cfg.write_text(providers.replace("platform: xinchuang", "platform: domestic"), encoding="utf-8")
+    code, _, err = cli("--lang", "en", "migrate", "kpis", "--inventory", INV_DIR, "--store", tmp_path / "store.db")
+    assert code == 2
+    assert f"{cfg}:3:" in err and "providers.lvliang-xc.platform" in err and "'xinchuang' or 'general'" in err
 
 
 def test_kpi_with_no_denominator_has_no_value(tmp_path: Path) -> None:
@@ -248,3 +283,16 @@ def test_days_left_and_gap_mean_the_same_in_migrate_kpis_and_the_report(cli, tmp
         assert kpi[kid]["met"] == report[rid]["met"]
         assert kpi[kid]["gap"] == pytest.approx(report[rid]["gap"], abs=1e-4)
     assert all(i["days_left"] == -330 for i in report.values())  # the network indicators too
+
+
+def test_the_xinchuang_policy_counts_like_migrate_kpis(store) -> None:  # noqa: ANN001
+    """The policy xinchuang-deployment-rate read the inventory's provider where migrate kpis reads
+    the servers: s03 runs on the 信创 cloud already but was not counted by the policy."""
+    from cloudctl.policy import run_check
+    from tests.unit.test_policy_support import POLICIES
+
+    kpi = _kpis(store)["xinchuang_rate"]
+    result = run_check([POLICIES / "plan.yaml"], INV, store, today=dt.date(2026, 6, 1), config_files=[], platforms=PLATFORMS)
+    [violation] = [v for v in result.violations if v.policy_id == "xinchuang-deployment-rate"]
+    assert f"({kpi.numerator}/{kpi.denominator} systems)" in violation.message
+    assert (kpi.numerator, kpi.denominator) == (2, 3)

@@ -57,7 +57,7 @@ def test_without_agent_data_village_rate_counts_villages_with_a_planned_node(cli
     assert ipv6["value"] is None and ipv6["met"] is None and ipv6["gap"] is None and ipv6["source"] == "none"
     backbone = _ind(doc, "backbone_gigabit")  # expected uplink_mbps: all but shilou, fangshan, jiaokou
     assert (backbone["numerator"], backbone["denominator"], backbone["source"]) == (10, 13, "inventory")
-    assert "report.note.no_metrics" in doc["notes"]
+    assert [n["id"] for n in doc["notes"]] == ["no_metrics"]
     assert doc["problems"]["nodes_down_total"] is None
 
 
@@ -269,3 +269,19 @@ def test_a_missing_store_named_on_the_command_line_is_an_error(cli, tmp_path):
     code, _, err = cli("report", "-i", INV, "--store", tmp_path / "nope.db")
     assert code == 2
     assert "nope.db" in err
+
+
+def test_json_speaks_words_not_catalog_keys_and_every_indicator_has_its_titles(cli):
+    """`report -o json` printed "notes": ["report.note.no_metrics"] and null titles for the network indicators."""
+    import re
+
+    for lang, sample in (("en", "No agent data"), ("zh", "未提供探针数据")):
+        code, out, err = cli("--lang", lang, "report", "-i", INV, "--no-store", "-o", "json")
+        assert code == 0, err
+        assert not re.search(r'"report\.[a-z_.]+"', out), "a catalog key leaked into the JSON"
+        doc = json.loads(out)
+        assert [n["id"] for n in doc["notes"]] == ["no_metrics"] and doc["notes"][0]["text"].startswith(sample)
+        for ind in doc["indicators"]:
+            assert ind["title_zh"] and ind["title_en"], ind["id"]
+    village = _ind(doc, "village_access")
+    assert (village["title_zh"], village["title_en"]) == ("行政村电子政务外网接入率", "Villages on the e-government extranet")
