@@ -28,7 +28,7 @@ def report(
     html: Annotated[Optional[Path], typer.Option("--html", help="Also write the report as one self-contained HTML file.", show_default=False)] = None,
     lang: Annotated[Optional[Lang], typer.Option("--lang", help="Language of the report: zh or en (default: --lang before the command, config, locale).", show_default=False)] = None,
     prometheus: Annotated[Optional[str], typer.Option("--prometheus", help="Prometheus server scraping the agents (adds trends), e.g. http://127.0.0.1:9090.", show_default=False)] = None,
-    metrics: Annotated[Optional[str], typer.Option("--metrics", help="An agent's /metrics URL, or a file saved from it.", show_default=False)] = None,
+    metrics: Annotated[Optional[list[str]], typer.Option("--metrics", help="An agent's /metrics URL, or a file saved from it; repeat it for several agents (one per county shard).", show_default=False)] = None,
     store: StoreOpt = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Use the inventory only, not the cloud snapshots.")] = False,
     policies: Annotated[Optional[list[Path]], typer.Option("--policies", help="Policy files or directories to count violations from (default: ./policies next to the inventory).", show_default=False)] = None,
@@ -40,9 +40,11 @@ def report(
     """The plan's indicators: village access, IPv6, gigabit backbone, 上云率, 信创 rate, waves, the 13 counties, top problems.
 
     Sources: the inventory, the cloud snapshots (unless --no-store) and the agents, read from
-    their /metrics (--metrics) or from Prometheus (--prometheus). Without agent data the
-    village rate counts villages with a planned node. -o json prints the same numbers for
-    scripts; --html writes a printable page (Chinese by default under a zh locale).
+    their /metrics (--metrics, once per agent) or from Prometheus (--prometheus, the whole
+    fleet). Nodes no agent reports on are unknown, not down: the city's extranet figures need
+    every county, and the report says how many report. Without agent data the village rate
+    counts villages with a planned node. -o json prints the same numbers for scripts; --html
+    writes a printable page (Chinese by default under a zh locale).
 
     Example:  cloudctl report --metrics http://127.0.0.1:9877/metrics --html out/report.html
     """
@@ -55,6 +57,7 @@ def report(
     from cloudctl.i18n import t
     from cloudctl.inventory import load_inventory
     from cloudctl.report import build_report, load_metrics, query_prometheus
+    from cloudctl.report.observe import merge
     from cloudctl.report.html import write_html
 
     if metrics and prometheus:
@@ -65,7 +68,7 @@ def report(
     inv = load_inventory(root)
     observations = None
     if metrics:
-        observations = load_metrics(metrics)
+        observations = merge([load_metrics(m) for m in metrics])
     elif prometheus:
         observations = query_prometheus(prometheus)
     policy_paths = policies if policies else _default_policies(root)
@@ -115,6 +118,9 @@ def _print(rep: "Report", lang: str) -> None:
 
     console = stdout_console()
     console.print(f"[bold]{t('report.title', lang)}[/bold]  {rep.today.isoformat()}")
+    if rep.reporting is not None:
+        style = "green" if rep.reporting.complete else "yellow"
+        console.print(f"[{style}]{escape(text.reporting(rep.reporting, lang))}[/{style}]")
 
     ind = Table(title=t("report.section.indicators", lang), title_justify="left", header_style="bold")
     for key in ("indicator", "value", "count", "target", "deadline", "gap", "source"):
@@ -129,22 +135,26 @@ def _print(rep: "Report", lang: str) -> None:
             text.pct(i.target, 0),
             text.deadline(i, lang, short=True),
             text.gap(i, lang),
-            text.source(i.source, lang),
+            text.indicator_source(i, lang),
         )
     console.print(ind)
 
     counties = Table(title=t("report.section.counties", lang), title_justify="left", header_style="bold")
-    for key in ("name", "villages", "nodes_up", "ipv6", "uplink", "systems"):
+    keys = ["name", "villages", "nodes_up", "ipv6", "uplink", "systems"] + (["reporting"] if rep.reporting else [])
+    for key in keys:
         counties.add_column(t(f"report.county.{key}", lang), justify="left" if key == "name" else "right")
     for c in rep.counties:
-        counties.add_row(
+        cells = [
             text.county(c, lang),
-            f"{c.villages_connected}/{c.villages} ({text.pct(c.coverage, 0)})",
+            "—" if c.villages_connected is None else f"{c.villages_connected}/{c.villages} ({text.pct(c.coverage, 0)})",
             "—" if c.nodes_up is None else f"{c.nodes_up}/{c.nodes}",
             "—" if c.ipv6_nodes is None else f"{c.ipv6_nodes}/{c.ipv6_known} ({text.pct(c.ipv6_ratio, 0)})",
             text.mbps(c.core_uplink_mbps) if c.gigabit is not False else f"[red]{text.mbps(c.core_uplink_mbps)}[/red]",
             f"{c.systems_on_cloud}/{c.systems}" if c.systems else "—",
-        )
+        ]
+        if rep.reporting:
+            cells.append(f"{c.nodes_observed}/{c.nodes}" if c.nodes_observed == c.nodes else f"[yellow]{c.nodes_observed}/{c.nodes}[/yellow]")
+        counties.add_row(*cells)
     console.print(counties)
 
     if rep.waves:
@@ -163,9 +173,13 @@ def _print(rep: "Report", lang: str) -> None:
         console.print(f"  [bold]{t('report.problems.nodes_down', lang, total=p.nodes_down_total)}[/bold]")
         for d in p.nodes_down:
             console.print(f"    {d.node} ({d.county}): {text.down_for(d.down_seconds, lang)}", markup=False)
+        if p.nodes_unknown_total:
+            console.print(f"    {t('report.problems.nodes_unknown', lang, n=p.nodes_unknown_total)}", markup=False)
     console.print(f"  [bold]{t('report.problems.villages', lang, total=p.villages_unconnected_total)}[/bold]")
     for v in p.villages_unconnected:
         console.print(f"    {v.county} {v.township} {v.name}: {t('report.reason.' + v.reason, lang)}", markup=False)
+    if p.villages_unknown_total:
+        console.print(f"    {t('report.problems.villages_unknown', lang, n=p.villages_unknown_total)}", markup=False)
     console.print(f"  [bold]{t('report.problems.violations', lang)}[/bold]")
     if p.violations_by_severity is None:
         console.print(f"    {t('report.problems.violations_not_run', lang)}")

@@ -122,9 +122,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No agent data: the village rate counts villages with a planned node in the inventory; IPv6 has no data; backbone speeds are the inventory's expected values.",
     },
     "report.note.partial_metrics": {
-        "zh": "部分节点没有探针数据(见数据来源), 这些节点按离线计算。",
-        "en": "Some nodes have no agent data (see Sources); they count as down.",
+        "zh": "探针数据只覆盖 {counties} 个县（市、区）中的 {reporting} 个（{nodes} 个节点中的 {observed} 个）；没有探针上报的节点状态未知，不按离线计算。缺少的县：{missing}。全市的外网指标在覆盖完整前不计算，各县数据见县表；多个探针可重复使用 --metrics，整个探针集群请用 --prometheus。",
+        "en": "Agent data covers {reporting} of {counties} counties ({observed} of {nodes} nodes); nodes no agent reports on are unknown, not down. Missing: {missing}. The city's extranet indicators are not computed until every county reports; see the county table. Repeat --metrics for several agents, or use --prometheus for the whole fleet.",
     },
+    "report.reporting": {"zh": "{reporting}/{counties} 个县（市、区）有探针数据", "en": "{reporting} of {counties} counties reporting"},
+    "report.reporting_nodes": {
+        "zh": "{reporting}/{counties} 个县（市、区）、{observed}/{nodes} 个节点有探针数据",
+        "en": "{reporting} of {counties} counties, {observed} of {nodes} nodes reporting",
+    },
+    "report.county.reporting": {"zh": "探针覆盖", "en": "Reporting"},
+    "report.problems.nodes_unknown": {"zh": "另有 {n} 个节点没有探针上报（状态未知）", "en": "{n} more nodes have no agent reporting on them (unknown)"},
+    "report.problems.villages_unknown": {"zh": "另有 {n} 个行政村的节点没有探针上报（状态未知）", "en": "{n} more villages whose nodes no agent reports on (unknown)"},
     # -- demo ---------------------------------------------------------------------------------
     "report.demo.title": {"zh": "演示汇总", "en": "Demo summary"},
     "report.demo.col.step": {"zh": "步骤", "en": "Step"},

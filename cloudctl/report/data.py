@@ -35,6 +35,17 @@ def _clouds(store: Any) -> list[ProviderRow]:
     ]
 
 
+def _village_trend(obs: Observations, villages: int) -> list[TrendPoint]:
+    """The city's village rate over time: only the instants at which the agents' villages add up to
+    the inventory's (a shard that was not scraped leaves a gap, not a dip or a partial rate)."""
+    counted = dict(obs.trends.get("villages_counted", ()))
+    out = []
+    for ts, connected in obs.trends.get("villages_connected", ()):
+        if villages and counted.get(ts) == villages:
+            out.append(TrendPoint(dt.datetime.fromtimestamp(ts, dt.timezone.utc), connected / villages))
+    return out
+
+
 def _titles(ind: Indicator) -> None:
     """Every indicator carries its title in both languages (JSON readers get them, not nulls)."""
     key = f"report.ind.{ind.id}"
@@ -71,10 +82,14 @@ def build_report(
         notes.insert(0, Message("report.note.no_metrics"))
     else:
         sources[observations.source] = observations.origin
-        seen = sum(1 for n in inv.nodes if n in observations.nodes)
-        if seen < len(inv.nodes):
-            notes.insert(0, Message("report.note.partial_metrics"))
-        sources["nodes_observed"] = f"{seen}/{len(inv.nodes)}"
+        cov = net.coverage()
+        assert cov is not None
+        if not cov.complete:
+            missing = "、".join(inv.sites[c].name for c in cov.counties_missing) or "—"
+            notes.insert(0, Message("report.note.partial_metrics", {
+                "reporting": cov.counties_reporting, "counties": cov.counties, "observed": cov.nodes_observed,
+                "nodes": cov.nodes, "missing": missing}))
+        sources["nodes_observed"] = f"{cov.nodes_observed}/{cov.nodes}"
     if store is not None:
         sources["store"] = str(getattr(store, "path", "store"))
 
@@ -83,8 +98,10 @@ def build_report(
     problems = Problems(
         nodes_down_total=None if observations is None else len(down),
         nodes_down=down[:top],
+        nodes_unknown_total=None if observations is None else sum(1 for n in inv.nodes if not net.observed(n)),
         villages_unconnected_total=len(gaps),
         villages_unconnected=gaps[:top],
+        villages_unknown_total=sum(1 for v in net.villages if net.connected(v.id) is None),
     )
     if policy_paths is not None:
         found = systems.violations(policy_paths, inv, store, today, platforms)
@@ -95,8 +112,9 @@ def build_report(
 
     trends = {}
     if observations is not None:
-        for key, points in observations.trends.items():
-            trends[key] = [TrendPoint(dt.datetime.fromtimestamp(ts, dt.timezone.utc), v) for ts, v in points]
+        village = _village_trend(observations, len(net.villages))
+        if village:
+            trends["village_access"] = village
 
     return Report(
         generated_at=now,
@@ -107,6 +125,7 @@ def build_report(
         waves=systems.waves(inv, store),
         problems=problems,
         trends=trends,
+        reporting=net.coverage(),
         clouds=_clouds(store) if store is not None else [],
         notes=notes,
     )

@@ -20,6 +20,24 @@ SOURCES = ("metrics", "prometheus", "inventory", "inventory_planned", "store", "
 
 
 @dataclass
+class Coverage:
+    """What the agents' data covers: counties whose every node some agent reports on, and nodes.
+
+    A node no agent reports on is unknown, not down; a figure that needs it is not computed.
+    """
+
+    counties_reporting: int
+    counties: int
+    nodes_observed: int
+    nodes: int
+    counties_missing: list[str] = field(default_factory=list)  # county ids not fully reported on
+
+    @property
+    def complete(self) -> bool:
+        return self.nodes_observed == self.nodes
+
+
+@dataclass
 class Indicator:
     """One plan indicator: value against target and deadline.
 
@@ -44,6 +62,7 @@ class Indicator:
     gap: float | None = None
     met: bool | None = None
     days_left: int | None = None  # set by build_report for the report's day
+    reporting: Coverage | None = None  # with agent data: what it covers (value None when it misses inputs)
 
     def __post_init__(self) -> None:
         self.gap, self.met = judge(self.value, self.target)
@@ -57,10 +76,10 @@ class CountyRow:
     name: str
     pinyin: str | None  # for English readers, when the inventory has it
     villages: int
-    villages_connected: int
+    villages_connected: int | None  # None: some village's nodes are not reported on (unknown)
     coverage: float | None
     nodes: int
-    nodes_up: int | None  # None without observations
+    nodes_up: int | None  # None without observations, or when not every node is reported on
     ipv6_nodes: int | None  # IPv6-enabled nodes among ...
     ipv6_known: int | None  # ... the nodes up (whose IPv6 state is known)
     ipv6_ratio: float | None
@@ -69,6 +88,7 @@ class CountyRow:
     systems: int  # non-classified, not retired county systems
     systems_on_cloud: int
     migration_ratio: float | None
+    nodes_observed: int | None = None  # nodes some agent reports on (None without observations)
 
 
 @dataclass
@@ -109,7 +129,9 @@ class Problems:
 
     nodes_down_total: int | None = None  # None: no observations
     nodes_down: list[NodeDown] = field(default_factory=list)
+    nodes_unknown_total: int | None = None  # nodes no agent reports on (None: no observations)
     villages_unconnected_total: int = 0
+    villages_unknown_total: int = 0  # villages whose nodes no agent reports on (neither connected nor not)
     villages_unconnected: list[VillageGap] = field(default_factory=list)
     violations_by_severity: dict[str, int] | None = None  # None: policy check not run
     violations: list[Violation] = field(default_factory=list)
@@ -142,6 +164,7 @@ class Report:
     waves: list[WaveProgress]
     problems: Problems
     trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
+    reporting: Coverage | None = None  # what the agents' data covers (None without agent data)
     clouds: list[ProviderRow] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)  # caveats, put into words by the renderer
 

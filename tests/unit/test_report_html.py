@@ -104,3 +104,18 @@ def test_an_unwritable_path_is_exit_2_and_leaves_nothing_behind(cli, tmp_path):
     assert code == 2
     assert "cannot write the report" in err and str(target) in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-directory"]
+
+
+def test_page_with_one_county_agent_says_what_it_covers_and_shows_no_city_figure(cli, tmp_path):
+    lishi = tmp_path / "lishi.prom"
+    lishi.write_text("".join(line for line in METRICS.read_text(encoding="utf-8").splitlines(keepends=True)
+                             if line.startswith("#") or 'county="lishi"' in line), encoding="utf-8")
+    out = tmp_path / "report.html"
+    code, _, err = cli("--lang", "en", "report", "-i", INV, "--no-store", "--metrics", lishi, "--html", out)
+    assert code == 0, err
+    page = out.read_text(encoding="utf-8")
+    card = re.search(r'<div class="card nodata" data-indicator="village_access">.*?</div></div>', page)
+    assert card, "the village card has no figure for the city"
+    assert "1 of 13 counties, 4 of 23 nodes reporting" in page  # headline and cards
+    assert re.search(r'<tr data-county="fangshan">(?:<td[^>]*>[^<]*</td>){6}<td class="bad">0/1</td></tr>', page)  # nobody polls 方山县
+    assert "never answered" not in page
