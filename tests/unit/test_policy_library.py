@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import datetime as dt
 from pathlib import Path
 
@@ -76,8 +78,12 @@ def test_each_shipped_policy_passes_its_pass_fixture_and_fails_its_fail_fixture(
 
 def test_shipped_inventory_passes_ci_at_high_with_the_documented_waivers(cli, monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
+    # where the agents' secrets are set (an agent host): the community behind env:SNMP_COMMUNITY_PUBLIC is public
+    monkeypatch.setenv("SNMP_COMMUNITY_PUBLIC", "public")
+    monkeypatch.setenv("SNMP_COMMUNITY_LEGACY", "Lg-7q-not-the-default")
     code, out, err = cli("--lang", "en", "policy", "check", "--inventory", INVENTORY, "--no-store", "--fail-on", "high")
     assert code == 0, out + err
+    assert "Lg-7q-not-the-default" not in out + err  # the value decides, and is never printed
     # the planted high findings are there, and waived, not silently absent
     lines = {line.split(" ")[0]: line for line in out.splitlines() if "waived" in line and not line.startswith(" ")}
     assert lines["snmp-community-not-public"].endswith("0 open, 3 waived")  # three access switches
@@ -106,3 +112,17 @@ def test_policy_list_and_explain(cli, monkeypatch) -> None:
     assert "How to fix" in out
     code, _, err = cli("policy", "explain", "no-such-policy")
     assert code == 2 and "no-such-policy" in err
+
+
+def test_without_the_agents_secrets_the_community_policy_says_what_it_could_not_verify(cli, monkeypatch) -> None:
+    """CI holds no secrets: the communities behind env: references cannot be judged there. The check
+    says so (and keeps the waivers), rather than passing those nodes or judging them by name."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("SNMP_COMMUNITY_PUBLIC", raising=False)
+    monkeypatch.delenv("SNMP_COMMUNITY_LEGACY", raising=False)
+    code, out, err = cli("--lang", "en", "policy", "check", "--inventory", INVENTORY, "--no-store", "--fail-on", "high", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    [u] = [u for u in doc["unverified"] if u["policy_id"] == "snmp-community-not-public"]  # 136 v2c-legacy + 3 v2c-public nodes
+    assert (u["records"], u["value"], u["references"]) == (139, "unresolved", ["env:SNMP_COMMUNITY_LEGACY", "env:SNMP_COMMUNITY_PUBLIC"])
+    assert not [w for w in doc["unused_waivers"] if w["policy"] == "snmp-community-not-public"]
