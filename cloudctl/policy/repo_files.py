@@ -66,6 +66,7 @@ class Profile:
     community: str | None  # public | other | unresolved | None (no community: SNMPv3, or unknown profile)
     defined: bool
     community_ref: str | None = None  # the reference as written (env:NAME / file:PATH / <literal>), never the value
+    config: str = ""  # the agent config that defines it
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def _community(value: object, base: Path) -> tuple[str | None, str | None]:
     return ("public" if resolved == WELL_KNOWN else "other"), secret.reference
 
 
-def _agent(path: Path, data: dict) -> AgentConfig | None:
+def _agent(path: Path, data: dict, shown: str) -> AgentConfig | None:
     prof = data.get("profiles")
     if not isinstance(prof, dict):
         return None
@@ -138,7 +139,7 @@ def _agent(path: Path, data: dict) -> AgentConfig | None:
         if isinstance(p, dict):
             version = _VERSIONS.get(str(p.get("version", "")).lower(), "unknown")
             community, ref = _community(p.get("community"), path.parent)
-            profiles[str(name)] = Profile(str(name), version, community, True, ref)
+            profiles[str(name)] = Profile(str(name), version, community, True, ref, shown)
     counties = data.get("counties")
     inventory = data.get("inventory")
     return AgentConfig(
@@ -174,7 +175,7 @@ def read(files: list[Path], display: dict[Path, str] | None = None, inventory_ro
         if doc.data is None:
             continue
         _walk(doc, doc.data, (), secrets)
-        agent = _agent(Path(path), doc.data) if isinstance(doc.data, dict) else None
+        agent = _agent(Path(path), doc.data, doc.path) if isinstance(doc.data, dict) else None
         if agent is not None:
             agents.append(agent)
     if problems:
