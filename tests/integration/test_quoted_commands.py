@@ -7,6 +7,7 @@ from the files themselves, so a new quotation is checked without editing this te
 
 - in Markdown, lines of fenced blocks (`$ cloudctl …`, `cloudctl …`, `Example:  cloudctl …`) and
   inline code spans; in YAML, backticked spans and `# … cloudctl …` / `run: cloudctl …` lines;
+  in the code, backticked commands in hints and help texts (checked as mentions);
 - shell around a command is cut off (`| jq …`, `> file`, `&`, `|| true`, `; echo $?`, comments);
 - a synopsis (`[--from S]`, `KIND`, `...`, `a|b`) and a bare command name in prose are checked
   to name a command that exists; every other command is parsed by the CLI and run;
@@ -123,6 +124,10 @@ def quoted() -> list[Quoted]:
     for y in sorted([*(ROOT / "agents").rglob("*.y*ml"), *(ROOT / "examples").rglob("*.y*ml")]):
         if y.relative_to(ROOT).as_posix() not in NOT_INSTRUCTIONS:
             found += _yaml(y)
+    for py in sorted((ROOT / "cloudctl").rglob("*.py")):  # hints and help texts that name a command
+        rel = py.relative_to(ROOT).as_posix()
+        for i, line in enumerate(py.read_text(encoding="utf-8").splitlines()):
+            found += [Quoted(f"{rel}:{i + 1}", m.group(1), False) for m in INLINE.finditer(line)]
     return found
 
 
