@@ -165,6 +165,8 @@ def _print(rep: "Report", lang: str) -> None:
             waves.add_row(w.name, f"{w.start}–{w.end}", t(f"report.wave.{w.status}", lang), str(w.total), str(w.migrated), str(w.in_progress), str(w.remaining))
         console.print(waves)
 
+    _print_trend(rep, lang, console)
+
     p = rep.problems
     console.print(f"[bold]{t('report.section.problems', lang)}[/bold]")
     if p.nodes_down_total is None:
@@ -190,3 +192,30 @@ def _print(rep: "Report", lang: str) -> None:
             console.print(f"    [{severity}] {v.policy_id} {v.record_id}: {v.title_zh if lang == 'zh' else v.title_en} ({v.location})", markup=False)
     for n in rep.notes:
         console.print(n.text(lang), style="dim", markup=False)
+
+
+def _print_trend(rep: "Report", lang: str, console: Any) -> None:
+    """上云率 and 信创率 month by month (from the store's snapshots), when there are any."""
+    from rich.table import Table
+
+    from cloudctl.i18n import t
+    from cloudctl.report import text
+    from cloudctl.report.systems import TRENDS
+
+    months: dict[str, dict[str, Any]] = {}
+    for key in TRENDS:
+        for p in rep.trends.get(key, ()):
+            if p.month:
+                months.setdefault(p.month, {"snapshot": p.snapshot})[key] = p
+    if not months:
+        return
+    table = Table(title=t("report.section.trend", lang), title_justify="left", header_style="bold")
+    table.add_column(t("report.trend.month", lang))
+    for key in TRENDS:
+        table.add_column(text.title(rep.indicator(key), lang), justify="right")
+    table.add_column(t("report.trend.snapshot", lang), justify="right")
+    for month in sorted(months):
+        row = months[month]
+        cells = [f"{text.pct(row[k].value)} ({text.count(row[k].numerator, row[k].denominator)})" if k in row else "—" for k in TRENDS]
+        table.add_row(month, *cells, str(row["snapshot"]))
+    console.print(table)

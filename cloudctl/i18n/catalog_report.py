@@ -64,6 +64,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.chart.progress": {"zh": "指标完成进度(竖线为目标)", "en": "Progress against targets (line = target)"},
     "report.chart.burndown": {"zh": "上云迁移燃尽图(按批次)", "en": "Migration burndown by wave"},
     "report.chart.trend": {"zh": "行政村接入率趋势", "en": "Village access trend"},
+    "report.chart.migration_trend": {"zh": "上云率与信创部署率（按月，来自云资源快照）", "en": "On cloud and on 信创, month by month (cloud snapshots)"},
+    "report.section.trend": {"zh": "上云与信创进展（按月）", "en": "Migration month by month"},
+    "report.trend.month": {"zh": "月份", "en": "Month"},
+    "report.trend.snapshot": {"zh": "快照", "en": "Snapshot"},
     "report.chart.target": {"zh": "目标", "en": "target"},
     "report.chart.remaining_line": {"zh": "累计未迁移", "en": "still to migrate"},
     # -- counties -----------------------------------------------------------------------------

@@ -115,6 +115,8 @@ def build_report(
         village = _village_trend(observations, len(net.villages))
         if village:
             trends["village_access"] = village
+    if store is not None:
+        trends.update(systems.monthly_trends(inv, store, today, platforms))
 
     return Report(
         generated_at=now,

@@ -12,6 +12,7 @@ from cloudctl.errors import CloudctlError
 from cloudctl.i18n import t
 from cloudctl.report import svg, text
 from cloudctl.report.model import Indicator, Report
+from cloudctl.report.systems import TRENDS
 
 CSS = """
 :root { --ink:#1d2733; --muted:#5b6675; --line:#dde2e8; --green:#2e7d32; --amber:#ef8f00; --red:#c62828; --blue:#1f5fa8; }
@@ -116,6 +117,9 @@ def _charts(report: Report, lang: str) -> str:
     figs.append((title, svg.progress("progress", title, items)))
     if report.waves:
         figs.append(_burndown(report, lang))
+    migration = _migration_trend(report, lang)
+    if migration is not None:
+        figs.append(migration)
     trend = report.trends.get("village_access")
     if trend and len(trend) >= 2:
         title = t("report.chart.trend", lang)
@@ -123,6 +127,30 @@ def _charts(report: Report, lang: str) -> str:
         points = [(p.at.strftime(fmt), p.value) for p in trend]
         figs.append((title, svg.trend("trend", title, points)))
     return '<div class="charts">' + "".join(f"<figure><figcaption>{_e(c)}</figcaption>{s}</figure>" for c, s in figs) + "</div>"
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` (YYYY-MM), so a month without a sync is a visible gap."""
+    y, m = map(int, first.split("-"))
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _migration_trend(report: Report, lang: str) -> tuple[str, str] | None:
+    """上云率 and 信创率 month by month from the store's snapshots (two months at least)."""
+    series = {k: {p.month: p.value for p in report.trends.get(k, ()) if p.month} for k in TRENDS}
+    seen = sorted({m for values in series.values() for m in values})
+    if len(seen) < 2:
+        return None
+    months = _month_range(seen[0], seen[-1])
+    colors = {"cloud_migration": svg.BLUE, "xinchuang": svg.GREEN}
+    lines = [svg.Series(text.title(report.indicator(k), lang), [series[k].get(m) for m in months], report.indicator(k).target, colors[k])
+             for k in TRENDS if series[k]]
+    title = t("report.chart.migration_trend", lang)
+    return title, svg.monthly("migration_trend", title, months, lines, t("report.chart.target", lang))
 
 
 def _ratio_cell(num: int | None, den: int, ratio: float | None, target: float = 1.0) -> str:

@@ -139,8 +139,15 @@ class Problems:
 
 @dataclass
 class TrendPoint:
+    """One point of a trend: the village rate from Prometheus, or a migration KPI at the last
+    snapshot of a month (``month``, the counts and the snapshot id then)."""
+
     at: dt.datetime
-    value: float
+    value: float | None
+    month: str | None = None  # YYYY-MM, for the monthly migration trends
+    numerator: int | None = None
+    denominator: int | None = None
+    snapshot: int | None = None
 
 
 @dataclass
@@ -163,6 +170,8 @@ class Report:
     counties: list[CountyRow]
     waves: list[WaveProgress]
     problems: Problems
+    # indicator id -> points: village_access (Prometheus), cloud_migration and xinchuang (month by
+    # month from the store's snapshots)
     trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
     reporting: Coverage | None = None  # what the agents' data covers (None without agent data)
     clouds: list[ProviderRow] = field(default_factory=list)

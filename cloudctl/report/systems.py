@@ -16,9 +16,10 @@ from cloudctl import migration
 from cloudctl.i18n import Message
 from cloudctl.inventory import Inventory
 from cloudctl.policy import SEVERITIES, run_check
-from cloudctl.report.model import Indicator, Violation
+from cloudctl.migration.trend import monthly
+from cloudctl.report.model import Indicator, TrendPoint, Violation
 
-__all__ = ["SEVERITIES", "county_systems", "system_kpis", "violations", "waves"]
+__all__ = ["SEVERITIES", "county_systems", "monthly_trends", "system_kpis", "violations", "waves"]
 
 # KPI ids of cloudctl.migration -> report indicator ids (same meaning, the report's names).
 _KPI_IDS = {"cloud_migration_rate": "cloud_migration", "xinchuang_rate": "xinchuang"}
@@ -42,6 +43,23 @@ def system_kpis(
             )
         )
     return out, notes
+
+
+TRENDS = ("cloud_migration", "xinchuang")  # the report's ids of the KPIs drawn month by month
+
+
+def monthly_trends(inv: Inventory, store: Any, today: dt.date, platforms: Mapping[str, str | None] | None = None) -> dict[str, list[TrendPoint]]:
+    """上云率 and 信创率 at the last snapshot of each month (cloudctl.migration.trend): progress
+    without a Prometheus."""
+    ids = {report_id: kpi_id for kpi_id, report_id in _KPI_IDS.items() if report_id in TRENDS}
+    out: dict[str, list[TrendPoint]] = {}
+    points = monthly(inv, store, platforms=platforms, today=today)
+    for report_id, kpi_id in ids.items():
+        series = [TrendPoint(p.at, p.kpis[kpi_id].value, p.month, p.kpis[kpi_id].numerator, p.kpis[kpi_id].denominator, p.snapshot)
+                  for p in points]
+        if series:
+            out[report_id] = series
+    return out
 
 
 def waves(inv: Inventory, store: Any = None) -> list[migration.WaveProgress]:

@@ -12,6 +12,7 @@ which 3 on 信创; waves w1..w3.
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -349,3 +350,57 @@ def test_metrics_given_once_per_agent_are_merged(cli, tmp_path):
     assert merged["sources"]["metrics"] == f"{lishi}, {rest}" and merged["notes"] == []
     code, out, _ = cli("--lang", "en", "report", "-i", INV, "--no-store", "--metrics", lishi, "--metrics", rest)
     assert "13 of 13 counties reporting" in out
+
+
+# Syncs of three months (report fixture systems): no sync in August; October's failed everywhere;
+# one after the report's day. Hand-computed: 上云率 counts the 8 non-classified, non-retired systems.
+MONTHS = [
+    ("2026-07-05T12:00:00Z", [{"provider": "huawei", "id": "h1", "status": "active", "system": "sys-0001"},
+                              {"provider": "tianhe", "id": "t1", "status": "active", "system": "sys-0002"}]),
+    ("2026-07-25T12:00:00Z", [{"provider": "huawei", "id": "h1", "status": "active", "system": "sys-0001"},
+                              {"provider": "tianhe", "id": "t1", "status": "active", "system": "sys-0002"},
+                              {"provider": "xinchuang", "id": "x3", "status": "active", "system": "sys-0003"}]),
+    ("2026-09-12T12:00:00Z", [{"provider": "huawei", "id": "h1", "status": "active", "system": "sys-0001"},
+                              {"provider": "tianhe", "id": "t1", "status": "active", "system": "sys-0002"},
+                              {"provider": "xinchuang", "id": "x3", "status": "active", "system": "sys-0003"},
+                              {"provider": "xinchuang", "id": "x4", "status": "active", "system": "sys-0004"},
+                              {"provider": "xinchuang", "id": "x6", "status": "active", "system": "sys-0006"}]),  # moving
+    ("2026-10-03T12:00:00Z", None),
+    ("2026-12-01T12:00:00Z", [{"provider": "huawei", "id": "h1", "status": "active", "system": "sys-0001"}]),
+]
+PLATFORMS_CONFIG = (
+    "providers:\n"
+    "  huawei: {driver: huawei, platform: general, region: r, project_id: p, ak: env:AK, sk: env:SK}\n"
+    "  tianhe: {driver: openstack, platform: general, auth_url: 'http://127.0.0.1:1/v3', username: u, password: env:PW}\n"
+    "  xinchuang: {driver: zstack, platform: xinchuang, endpoint: 'http://127.0.0.1:1', account: a, password: env:PW}\n"
+)
+
+
+def monthly_store(tmp_path, monkeypatch) -> Path:
+    from tests.unit.test_policy_support import make_dated_store
+
+    (tmp_path / "cloudctl.yaml").write_text(PLATFORMS_CONFIG, encoding="utf-8")
+    monkeypatch.setenv("CLOUDCTL_CONFIG", str(tmp_path / "cloudctl.yaml"))
+    return make_dated_store(tmp_path / "store.db", MONTHS)
+
+
+def test_migration_kpis_month_by_month_from_the_store_without_prometheus(cli, tmp_path, monkeypatch):
+    store = monthly_store(tmp_path, monkeypatch)
+    code, out, err = cli("report", "-i", INV, "--store", store, "--today", "2026-11-26", "-o", "json")
+    assert code == 0, err
+    trends = json.loads(out)["trends"]
+    got = {k: [(p["month"], p["numerator"], p["denominator"], p["snapshot"]) for p in trends[k]] for k in ("cloud_migration", "xinchuang")}
+    # July: its last sync (snapshot 2); no point for August (no sync), October (failed), December (after the day)
+    assert got["cloud_migration"] == [("2026-07", 3, 8, 2), ("2026-09", 5, 8, 3)]
+    # 信创: sys-0003/0004 flagged, sys-0006 on a platform: xinchuang cloud before its flag is set
+    assert got["xinchuang"] == [("2026-07", 1, 3, 2), ("2026-09", 3, 5, 3)]
+    assert [p["value"] for p in trends["cloud_migration"]] == [0.375, 0.625]
+    assert "village_access" not in trends  # that one needs Prometheus
+    code, out, _ = cli("--lang", "en", "report", "-i", INV, "--store", store, "--today", "2026-11-26")
+    assert code == 0
+    assert re.search(r"2026-07\s.*37\.5% \(3/8\).*33\.3% \(1/3\)", out) and re.search(r"2026-09\s.*62\.5% \(5/8\).*60\.0% \(3/5\)", out)
+
+
+def test_no_store_no_migration_trend(cli):
+    doc = _report(cli)
+    assert "cloud_migration" not in doc["trends"] and "xinchuang" not in doc["trends"]
