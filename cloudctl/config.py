@@ -32,7 +32,6 @@ class Strict(BaseModel):
 # is a domestic 信创 platform, ``general`` is not. Not derived from the provider's name or driver:
 # a real config names its clouds as it likes, and OpenStack or ZStack can be either.
 Platform = Literal["xinchuang", "general"]
-XINCHUANG: Platform = "xinchuang"
 
 
 class ProviderBase(Strict):

@@ -154,7 +154,7 @@ def waves(
     """Progress per migration wave (迁移批次): total, migrated, in progress, remaining.
 
     remaining = systems of the wave not yet in a final state (migrated, retired, retained_on_prem);
-    verified (with a store) = migrated systems that have a live server on a cloud.
+    verified (with a store) = migrated systems with a live server on their planned provider.
 
     Example:  cloudctl migrate waves -o yaml
     """

@@ -175,7 +175,8 @@ class _Run:
         sweep = time.monotonic() - self.agent_t0
         self.observations = load_metrics(self.agent_url + "/metrics")
         up = sum(1 for n in self.observations.nodes.values() if n.up)
-        return Step("agent", "ok", facts={"up": up, "down": len(self.inv.nodes) - up, "sweep_s": round(sweep, 1)})
+        down = sum(1 for n in self.observations.nodes.values() if not n.up)  # a node the agent did not report on is not down
+        return Step("agent", "ok", facts={"up": up, "down": down, "sweep_s": round(sweep, 1)})
 
     def start_prometheus(self) -> None:
         cfg = configs.prometheus_config(self.o.out_dir / "prometheus.yml", self.agent_url.removeprefix("http://"))

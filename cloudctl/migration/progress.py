@@ -27,7 +27,7 @@ class WaveProgress:
     migrated: int
     in_progress: int
     remaining: int  # total minus systems in a final state (migrated, retired, retained_on_prem)
-    verified: int | None = None  # migrated systems with a live server in the store (None: no store)
+    verified: int | None = None  # migrated systems with a live server on their planned provider (None: no store)
 
     def row(self) -> dict:
         return asdict(self)
@@ -57,7 +57,7 @@ def wave_progress(inv: Inventory, store: object | None = None) -> list[WaveProgr
         migrated = states["migrated"]
         verified = None
         if ev is not None:
-            verified = sum(1 for s in members[w.id] if state_of(s) == "migrated" and ev.has_vm(s.id))
+            verified = sum(1 for s in members[w.id] if state_of(s) == "migrated" and evidence.on_planned_provider(s, ev))
         out.append(WaveProgress(
             w.id, w.name, w.start, w.end, w.status, total, migrated,
             sum(states[k] for k in IN_PROGRESS),

@@ -123,7 +123,7 @@ def build_report(
         today=today,
         sources=sources,
         indicators=indicators,
-        counties=net.county_rows(systems.county_systems(inv)),
+        counties=net.county_rows(systems.county_systems(inv, store)),
         waves=systems.waves(inv, store),
         problems=problems,
         trends=trends,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudctl import migration
+from cloudctl.migration import evidence
 from cloudctl.i18n import Message
 from cloudctl.inventory import Inventory
 from cloudctl.policy import SEVERITIES, run_check
@@ -66,15 +67,20 @@ def waves(inv: Inventory, store: Any = None) -> list[migration.WaveProgress]:
     return migration.wave_progress(inv, store=store)
 
 
-def county_systems(inv: Inventory) -> dict[str, tuple[int, int]]:
-    """County id → (non-classified, not retired county systems, of which on the cloud per the inventory)."""
+def county_systems(inv: Inventory, store: Any = None) -> dict[str, tuple[int, int]]:
+    """County id → (non-classified, not retired county systems, of which on a cloud).
+
+    "On a cloud" means what it means for the city's 上云率 (``cloudctl.migration.evidence.on_cloud``):
+    a live server tagged with the system in the store, else the inventory's ``deployment``.
+    """
+    ev = evidence.collect(store)
     counts: dict[str, list[int]] = {}
     for s in inv.systems.values():
         if s.county is None or s.classified or (s.migration is not None and s.migration.state == "retired"):
             continue
         c = counts.setdefault(s.county, [0, 0])
         c[0] += 1
-        c[1] += s.deployment == "cloud"
+        c[1] += evidence.on_cloud(s, ev)
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 

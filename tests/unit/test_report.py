@@ -268,6 +268,11 @@ def test_with_a_store_the_cloud_numbers_come_from_the_servers_found(cli, tmp_pat
     assert (cloud["numerator"], cloud["denominator"], cloud["source"]) == (4, 8, "store")
     xc = _ind(doc, "xinchuang")  # of the 4 on the cloud, sys-0003 and sys-0004 on 信创
     assert (xc["numerator"], xc["denominator"], xc["value"]) == (2, 4, 0.5)
+    # the county table counts "on a cloud" as the KPI does: 离石区's sys-0005 is "cloud" in the
+    # inventory but has no server, 孝义市's sys-0004 has one
+    rows = {r["county"]: r for r in doc["counties"]}
+    assert (rows["lishi"]["systems_on_cloud"], rows["lishi"]["systems"]) == (0, 1)
+    assert (rows["xiaoyi"]["systems_on_cloud"], rows["xiaoyi"]["systems"]) == (1, 1)
     clouds = {c["provider"]: (c["servers"], c["aarch64"], c["stale"]) for c in doc["clouds"]}
     assert clouds == {"huawei": (2, 0, True), "tianhe": (1, 0, False), "xinchuang": (2, 2, False)}
     assert doc["sources"]["store"].endswith("store.db")
