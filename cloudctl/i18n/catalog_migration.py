@@ -1,6 +1,10 @@
 """Messages of migration tracking (keys start with 'migration.'): findings, deadlines, 信创 platforms, trends."""
 
 MESSAGES: dict[str, dict[str, str]] = {
+    # -- the KPIs' titles (one source for `migrate kpis`, the report and the agent) -------------
+    "migration.kpi.cloud_migration_rate": {"zh": "非涉密系统上云率", "en": "Non-classified systems on the cloud"},
+    "migration.kpi.xinchuang_rate": {"zh": "国产化(信创)政务云平台部署率", "en": "Cloud deployments on the 信创 platform"},
+    "migration.kpi.new_on_cloud_rate": {"zh": "新建系统上云率", "en": "New systems (go-live since 2023-01-01) on the cloud"},
     # -- findings (cloudctl migrate status --findings) -----------------------------------------
     "migration.finding.migrated_without_vm": {
         "zh": "系统 {system}（{name}）标记为已迁移，但没有任何云主机带有 system-id={system}",

@@ -30,9 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.ind.village_access": {"zh": "行政村电子政务外网接入率", "en": "Villages on the e-government extranet"},
     "report.ind.ipv6_nodes": {"zh": "政务外网节点 IPv6 比例", "en": "Extranet nodes with IPv6"},
     "report.ind.backbone_gigabit": {"zh": "市县骨干线路千兆比例", "en": "City–county backbone links at gigabit"},
-    "report.ind.cloud_migration": {"zh": "非涉密系统上云率", "en": "Non-classified systems on the cloud"},
-    "report.ind.xinchuang": {"zh": "国产化(信创)政务云平台部署率", "en": "Cloud deployments on the 信创 platform"},
-    "report.ind.new_on_cloud_rate": {"zh": "新建系统上云率", "en": "New systems on the cloud"},
+    # the migration KPIs' titles are migration.kpi.* (cloudctl.migration.kpis gives them)
     "report.plan_ref": {"zh": "规划指标{n}", "en": "plan indicator {n}"},
     "report.col.indicator": {"zh": "指标", "en": "Indicator"},
     "report.col.value": {"zh": "现值", "en": "Value"},

@@ -70,11 +70,12 @@ class Kpi:
         }
 
 
-def _kpi(kid: str, zh: str, en: str, num: int, den: int, target: float, source: str, today: dt.date, notes: tuple[Message, ...] = ()) -> Kpi:
+def _kpi(kid: str, num: int, den: int, target: float, source: str, today: dt.date, notes: tuple[Message, ...] = ()) -> Kpi:
     value = num / den if den else None
     gap, met = judge(value, target)
+    title = Message(f"migration.kpi.{kid}")
     return Kpi(
-        id=kid, title_zh=zh, title_en=en, numerator=num, denominator=den, value=value,
+        id=kid, title_zh=title.text("zh"), title_en=title.text("en"), numerator=num, denominator=den, value=value,
         target=target, deadline=PLAN_END, gap=gap, met=met, source=source,
         days_left=days_left(PLAN_END, today), notes=notes,
     )
@@ -107,12 +108,9 @@ def kpis(
     new = [s for s in open_ if s.go_live >= NEW_SYSTEM_SINCE]
     new_cloud = [s for s in new if evidence.on_cloud(s, ev)]
     return [
-        _kpi("cloud_migration_rate", "非涉密系统上云率", "Non-classified systems on the cloud",
-             len(on_cloud), len(open_), 1.0, source, today),
-        _kpi("xinchuang_rate", "国产化(信创)政务云平台部署率", "Cloud deployments on the 信创 platform",
-             len(xc), len(deployed), 0.80, source, today, xc_notes),
-        _kpi("new_on_cloud_rate", "新建系统上云率", "New systems (go-live since 2023-01-01) on the cloud",
-             len(new_cloud), len(new), 1.0, source, today),
+        _kpi("cloud_migration_rate", len(on_cloud), len(open_), 1.0, source, today),
+        _kpi("xinchuang_rate", len(xc), len(deployed), 0.80, source, today, xc_notes),
+        _kpi("new_on_cloud_rate", len(new_cloud), len(new), 1.0, source, today),
     ]
 
 

@@ -298,3 +298,15 @@ def test_the_xinchuang_policy_counts_like_migrate_kpis(store) -> None:  # noqa: 
     [violation] = [v for v in result.violations if v.policy_id == "xinchuang-deployment-rate"]
     assert f"({kpi.numerator}/{kpi.denominator} systems)" in violation.message
     assert (kpi.numerator, kpi.denominator) == (2, 3)
+
+
+def test_a_kpi_has_one_title_in_migrate_kpis_and_the_report(cli) -> None:
+    """new_on_cloud_rate was "New systems (go-live since 2023-01-01) on the cloud" in migrate kpis
+    and "New systems on the cloud" in the report."""
+    code, out, _ = cli("migrate", "kpis", "--inventory", INV_DIR, "--no-store", "-o", "json")
+    kpis = {r["id"]: r for r in json.loads(out)}
+    code, out, err = cli("report", "--inventory", INV_DIR, "--no-store", "-o", "json")
+    assert code == 0, err
+    report = {i["id"]: i for i in json.loads(out)["indicators"]}
+    for kid, rid in (("cloud_migration_rate", "cloud_migration"), ("xinchuang_rate", "xinchuang"), ("new_on_cloud_rate", "new_on_cloud_rate")):
+        assert (kpis[kid]["title_zh"], kpis[kid]["title_en"]) == (report[rid]["title_zh"], report[rid]["title_en"])
