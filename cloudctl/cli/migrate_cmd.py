@@ -48,8 +48,11 @@ def open_evidence(store: Path | None, no_store: bool):  # noqa: ANN201 - a Store
     return Store.open(path)
 
 
-def platforms() -> dict[str, str | None]:
-    """Provider name -> ``platform:`` of the effective cloudctl.yaml (which clouds are 信创)."""
+def platforms(store: object | None) -> dict[str, str | None] | None:
+    """Provider name -> ``platform:`` of the effective cloudctl.yaml (which clouds are 信创); only
+    read with a store: without one the inventory decides and the config need not be loaded."""
+    if store is None:
+        return None
     from cloudctl.cli.state import current
 
     return current.config().platforms
@@ -128,7 +131,7 @@ def kpis(
     inv = _inventory(inventory)
     st = open_evidence(store, no_store)
     try:
-        figures = migration.kpis(inv, st, today=day, platforms=platforms())
+        figures = migration.kpis(inv, st, today=day, platforms=platforms(st))
     finally:
         if st is not None:
             st.close()

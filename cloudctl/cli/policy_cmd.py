@@ -94,7 +94,7 @@ def check(
     pset, inv = _load_both(paths, inventory)
     st = open_evidence(store, no_store)
     try:
-        result = run_check([], inv, st, today=_date(today), config_files=config_file or DISCOVER, policies=pset, platforms=platforms())
+        result = run_check([], inv, st, today=_date(today), config_files=config_file or DISCOVER, policies=pset, platforms=platforms(st))
     finally:
         if st is not None:
             st.close()

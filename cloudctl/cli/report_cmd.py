@@ -74,7 +74,7 @@ def report(
     policy_paths = policies if policies else _default_policies(root)
     st = None if no_store else _open_store(store, note)
     try:
-        rep = build_report(inv, observations=observations, store=st, policy_paths=policy_paths, top=top, today=day, platforms=platforms())
+        rep = build_report(inv, observations=observations, store=st, policy_paths=policy_paths, top=top, today=day, platforms=platforms(st))
     finally:
         if st is not None:
             st.close()
