@@ -41,6 +41,7 @@ class Network:
         for n in inv.nodes.values():
             self.nodes_at[n.site].append(n.id)
         self.villages = [s for s in inv.sites.values() if s.level == "village"]
+        self._coverage: Coverage | None = None
 
     def _name(self, site_id: str | None) -> str:
         site = self.inv.sites.get(site_id or "")
@@ -89,6 +90,11 @@ class Network:
         """Which counties and nodes the observations cover; None without observations."""
         if self.obs is None:
             return None
+        if self._coverage is None:
+            self._coverage = self._compute_coverage()
+        return self._coverage
+
+    def _compute_coverage(self) -> Coverage:
         by_county: dict[str, list[str]] = defaultdict(list)
         for n in self.inv.nodes.values():
             by_county[self.inv.county_of(n.site) or ""].append(n.id)
