@@ -10,6 +10,7 @@ from cloudctl.i18n.catalog_inventory import MESSAGES as _inventory
 from cloudctl.i18n.catalog_migration import MESSAGES as _migration
 from cloudctl.i18n.catalog_policy import MESSAGES as _policy
 from cloudctl.i18n.catalog_report import MESSAGES as _report
+from cloudctl.i18n.catalog_security import MESSAGES as _security
 from cloudctl.i18n.catalog_sim_cloud import MESSAGES as _sim_cloud
 from cloudctl.i18n.catalog_sim_snmp import MESSAGES as _sim_snmp
 
@@ -33,4 +34,4 @@ CORE: dict[str, dict[str, str]] = {
     },
 }
 
-MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_migration, **_inventory, **_agent, **_report, **_sim_snmp, **_sim_cloud}
+MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_migration, **_inventory, **_agent, **_report, **_sim_snmp, **_sim_cloud, **_security}
