@@ -29,13 +29,15 @@ app = typer.Typer(
 
 # Command groups and commands, registered explicitly. Each module imports only typer at top
 # level; the work happens inside the command functions.
-GROUPS: dict[str, tuple[str, str]] = {
+GROUPS: dict[str, tuple[str, str | None]] = {
     # name: ("module:attribute", help)
     "config": ("cloudctl.cli.config_cmd:app", "Show and check the effective configuration."),
     "inventory": ("cloudctl.cli.inventory_cmd:app", "Validate, summarise and look up the inventory of record (ls, show)."),
     "sim": ("cloudctl.cli.sim_cmd:app", "Run the simulators of the clouds and of the SNMP fleet."),
     "migrate": ("cloudctl.cli.migrate_cmd:app", "Migration progress and the plan's KPIs (上云迁移)."),
     "policy": ("cloudctl.cli.policy_cmd:app", "Check the inventory against the plan's policies (CI)."),
+    "snapshots": ("cloudctl.cli.store_cmd:snapshots_app", None),  # help: the listing's docstring
+    "store": ("cloudctl.cli.store_cmd:store_app", "The store itself: schema upgrades.\n\nExample:  cloudctl store upgrade --dry-run"),
 }
 COMMANDS: dict[str, str] = {
     # name: "module:function"
@@ -45,7 +47,6 @@ COMMANDS: dict[str, str] = {
     "ls": "cloudctl.cli.cloud_cmd:ls",
     "show": "cloudctl.cli.cloud_cmd:show",
     "diff": "cloudctl.cli.cloud_cmd:diff",
-    "snapshots": "cloudctl.cli.cloud_cmd:snapshots",
     "export": "cloudctl.cli.cloud_cmd:export",
     "capacity": "cloudctl.cli.cloud_cmd:capacity",
 }
@@ -57,7 +58,7 @@ def _load(ref: str):  # noqa: ANN202
 
 
 for _name, (_ref, _help) in GROUPS.items():
-    app.add_typer(_load(_ref), name=_name, help=_help)
+    app.add_typer(_load(_ref), name=_name, **({"help": _help} if _help else {}))
 for _name, _ref in COMMANDS.items():
     app.command(name=_name)(_load(_ref))
 
