@@ -52,8 +52,8 @@ def test_report_texts_used_in_code_exist_in_the_catalog():
     files = list((root / "report").glob("*.py")) + [root / "cli" / "report_cmd.py", root / "cli" / "demo_cmd.py"]
     used = set()
     for f in files:
-        if f.exists():
-            used |= set(re.findall(r"""t\(\s*["'](report\.[a-z0-9_.]*[a-z0-9_])["']""", f.read_text(encoding="utf-8")))
+        assert f.exists(), f"{f} moved: update this list of files that render the report"
+        used |= set(re.findall(r"""t\(\s*["'](report\.[a-z0-9_.]*[a-z0-9_])["']""", f.read_text(encoding="utf-8")))
     assert used, "the report code uses the catalog"
     missing = sorted(k for k in used if k not in i18n.MESSAGES)
     assert not missing, missing

@@ -12,15 +12,15 @@ import logging
 
 import httpx
 import pytest
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.sdk_request import SdkRequest
+from huaweicloudsdkcore.signer import signer as sdk
 
 from cloudctl.config import HuaweiProvider
 from cloudctl.errors import AuthError, PaginationError
 from cloudctl.providers.huawei import HuaweiDriver, flavor_arch
 from cloudctl.secrets import Secret
 
-sdk = pytest.importorskip("huaweicloudsdkcore.signer.signer")
-from huaweicloudsdkcore.auth.credentials import BasicCredentials  # noqa: E402
-from huaweicloudsdkcore.sdk_request import SdkRequest  # noqa: E402
 
 AK, SK = "HPUAPLANTEDAK0000001", "Planted-SK-Secret-9c1d77aa"
 PID = "0a1b2c3d4e5f"

@@ -16,12 +16,11 @@ import pytest
 
 from cloudctl.config import Config, LoadedConfig, OpenStackProvider
 from cloudctl.secrets import Secret
+from cloudctl.sim import openstack as sim_os
+from cloudctl.sim.dataset import build
+from cloudctl.sim.faults import Faults
 from cloudctl.store import Store
 from cloudctl.sync import run_sync
-
-sim_os = pytest.importorskip("cloudctl.sim.openstack")
-from cloudctl.sim.dataset import build  # noqa: E402
-from cloudctl.sim.faults import Faults  # noqa: E402
 
 CREDS = sim_os.OpenStackCredentials()
 ROOT = Path(__file__).resolve().parents[2]
