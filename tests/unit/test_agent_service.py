@@ -126,9 +126,10 @@ def test_failed_reload_keeps_the_running_config(setup):
 def test_secrets_never_reach_metrics_or_logs(setup, caplog):
     class Leaky(DictClient):
         async def get(self, target: Target, oids: list[str]):
-            target.community.reveal()  # the client does resolve it...
+            community = target.community.reveal()  # the raw value, as a careless client would quote it
+            assert community == SECRET
             if target.host == "10.0.0.1":
-                raise SnmpError("auth", f"authentication failed for {target.host} (community {target.community})")
+                raise SnmpError("auth", f"authentication failed for {target.host} (community {community})")
             return await super().get(target, oids)
 
     caplog.set_level(logging.DEBUG)
