@@ -197,21 +197,36 @@ def test_fast_metrics_text_equals_prometheus_client_output(setup):
 def test_reload_during_a_sweep_drops_nodes_still_waiting_without_failing(setup):
     inv = setup.parent / "inventory"
     setup.write_text(setup.read_text() + "concurrency: 1\n")
+    core = {k: v for k, v in NODES.items() if k.startswith("lishi-core")}
 
     class Slow(DictClient):
+        def __init__(self, *a) -> None:
+            super().__init__(*a)
+            self.gets: list[str] = []  # the host of every GET, in order
+            self.two_polled = asyncio.Event()
+
         async def get(self, target: Target, oids: list[str]):
+            self.gets.append(target.host)
+            if len(set(self.gets)) >= 2:
+                self.two_polled.set()
             await asyncio.sleep(0.02)
             return await super().get(target, oids)
 
+    client = Slow(fleet_tables(), UNREACHABLE)
+
     async def scenario():
-        agent = Agent(load_plan(setup), Slow(fleet_tables(), UNREACHABLE))
+        agent = Agent(load_plan(setup), client)
         sweep = asyncio.create_task(agent.sweep())
-        await asyncio.sleep(0.05)  # one node at a time: most are still waiting for the semaphore
-        write_inventory(inv, {k: v for k, v in NODES.items() if k.startswith("lishi-core")})
+        await client.two_polled.wait()  # one node at a time: two have started, the rest still wait their turn
+        polled_before = set(client.gets)
+        write_inventory(inv, core)
         agent.reload(load_plan(setup))
         await sweep
-        return agent
+        return agent, polled_before
 
-    agent = asyncio.run(scenario())
-    assert set(agent.results) <= {"lishi-core-01", "lishi-core-02"}
+    agent, polled_before = asyncio.run(scenario())
+    assert len(polled_before) == 2 < len(NODES)
+    waiting = {v[2] for k, v in NODES.items() if k not in core and v[2] not in polled_before}
+    assert waiting and not waiting & set(client.gets)  # nodes dropped while waiting were never polled
+    assert set(agent.results) == set(core)  # the kept nodes were polled (or kept), the dropped ones are gone
     assert agent.counters.sweeps == 1
