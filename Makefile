@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install bench docs clean
+.PHONY: demo test install bench docs goldens clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cloudctl needs Python >= 3.11, $(PYTHON) is " + sys.version.split()[0])'
@@ -28,6 +28,10 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m cloudctl.cli.docgen > docs/cli.md
+
+# Rewrite tests/golden/ from the current output (never done by a test run); review the diff.
+goldens: $(STAMP)
+	$(BIN)/python tools/goldens.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
