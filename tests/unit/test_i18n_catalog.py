@@ -22,6 +22,7 @@ def _areas() -> list[str]:
 @pytest.mark.parametrize("area", _areas())
 def test_every_key_has_zh_and_en_with_the_same_fields(area):
     messages = importlib.import_module(f"cloudctl.i18n.{area}").MESSAGES
+    assert messages, f"{area}: an empty catalog"
     for key, entry in messages.items():
         assert set(entry) == {"zh", "en"}, f"{area}: {key} has {sorted(entry)}"
         assert entry["zh"].strip() and entry["en"].strip(), f"{area}: {key} has an empty text"

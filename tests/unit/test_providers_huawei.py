@@ -115,7 +115,8 @@ def test_eips_page_by_marker_on_the_vpc_endpoint(n):
     fake = FakeHuawei(eips=n)
     eips = fetch(fake, "floating_ip")
     assert [e.extra["address"] for e in eips] == [f"58.1.0.{i}" for i in range(n)]
-    assert all(c.url.host == "vpc.cn-north-lvliang-1.gov.example" for c in fake.calls if "publicips" in c.url.path)
+    eip_calls = [c for c in fake.calls if "publicips" in c.url.path]
+    assert eip_calls and all(c.url.host == "vpc.cn-north-lvliang-1.gov.example" for c in eip_calls)
 
 
 def test_server_conversion_tags_arch_and_status():
