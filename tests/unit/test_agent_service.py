@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import subprocess
-import time
 
 import pytest
 import yaml
@@ -146,19 +145,42 @@ def test_an_unreachable_node_does_not_delay_the_others(tmp_path, monkeypatch):
     write_inventory(tmp_path / "inventory", nodes)
     config = write_config(tmp_path / "agent.yaml")
 
-    class Slow(DictClient):
+    down = {v[2] for v in nodes.values() if not v[3]}
+    up = {v[2] for v in nodes.values() if v[3]}
+
+    class Unreachable(DictClient):
+        """A down node's GET times out once every up node has been answered (or after 5 s: a failure)."""
+
+        def __init__(self, *a) -> None:
+            super().__init__(*a)
+            self.answered: set[str] = set()
+            self.everyone_else_answered = asyncio.Event()
+            self.waiting = self.most_waiting = self.outwaited = 0
+
         async def get(self, target: Target, oids: list[str]):
             if target.host in self._down:
-                await asyncio.sleep(0.5)  # a timeout
-            return await super().get(target, oids)
+                self.waiting += 1
+                self.most_waiting = max(self.most_waiting, self.waiting)
+                try:
+                    await asyncio.wait_for(self.everyone_else_answered.wait(), 5)
+                    self.outwaited += 1
+                except asyncio.TimeoutError:
+                    pass  # the others were not answered meanwhile: they waited for this node
+                finally:
+                    self.waiting -= 1
+                return await super().get(target, oids)  # the timeout
+            result = await super().get(target, oids)
+            self.answered.add(target.host)
+            if self.answered == up:
+                self.everyone_else_answered.set()
+            return result
 
-    down = {v[2] for v in nodes.values() if not v[3]}
-    agent = Agent(load_plan(config), Slow(fleet_tables(nodes), down))
-    start = time.monotonic()
+    client = Unreachable(fleet_tables(nodes), down)
+    agent = Agent(load_plan(config), client)
     asyncio.run(agent.sweep())
-    elapsed = time.monotonic() - start
     assert agent.node_states() == {"up": 32, "down": 8}
-    assert elapsed < 1.5  # 8 timeouts in parallel, not 8 x 0.5 s one after another
+    # every up node was answered while the down ones waited, and the 8 waited at the same time
+    assert client.outwaited == 8 and client.most_waiting == 8
 
 
 def test_metrics_pass_promtool_check_metrics(setup, tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -117,11 +116,12 @@ def test_servers_total_volumes_fips_and_statuses(inv):
 
 
 @pytest.mark.slow
-def test_twenty_thousand_servers_build_in_seconds(inv):
-    t0 = time.perf_counter()
+def test_twenty_thousand_servers_each_once_with_a_system_disk(inv):
+    # how long it takes is bench/bench_sim.py's business (a target there, not a timed test)
     ds = dataset.build(inv, servers=20_000, seed=0)
-    assert sum(len(c.servers) for c in ds.clouds.values()) == 20_000
-    assert time.perf_counter() - t0 < 5
+    servers = [s for c in ds.clouds.values() for s in c.servers]
+    assert len(servers) == len({s.id for s in servers}) == 20_000
+    assert sum(len(c.volumes) for c in ds.clouds.values()) >= 20_000  # one system disk each
 
 
 def test_without_inventory_every_cloud_still_has_a_project():
