@@ -165,8 +165,11 @@ def test_faults_do_not_change_the_result(tmp_path, dataset):
                       "--fault", "truncate_rate=0.08", "--fault", "token_uses=20")
     try:
         doc = yaml.safe_load(cfg.read_text())
-        for p in PROVIDERS:  # small pages: enough requests to each cloud for every fault to come up
-            doc["providers"][p]["page_size"] = 25
+        # Small pages: enough requests to each cloud for every fault to come up. With ~20 % of
+        # requests faulted, a request can fail 5 times in a row (the default max_retries=4 then
+        # gives up, as it should): a cloud this flaky is what max_retries is for.
+        for p in PROVIDERS:
+            doc["providers"][p].update(page_size=25, max_retries=8)
         cfg.write_text(yaml.safe_dump(doc, allow_unicode=True))
         res = cloudctl(cfg, "sync", "-o", "json")
         assert res.returncode == 0, [r for r in json.loads(res.stdout) if r["error"]]
