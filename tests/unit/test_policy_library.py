@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,10 @@ from tests.unit.test_policy_support import FIXTURES, POLICIES, store_from_fixtur
 SHIPPED = load_policies([POLICIES])
 IDS = [lp.id for lp in SHIPPED.policies]
 TODAY = dt.date(2026, 6, 1)  # after the 信创 target's effective date (2025-12-31)
-SEED = "".join(p.read_text(encoding="utf-8") for p in sorted(Path("/work/shared/seed").glob("*.txt"))) if Path("/work/shared/seed").is_dir() else ""
-if not SEED:  # CI lays shared/ beside the clone
-    SEED = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT.parent / "shared" / "seed").glob("*.txt")))
+# The plan's full text lives in the repository (docs/plan/README.md names its source), so a clone
+# alone can check what the policies quote.
+PLAN = (ROOT / "docs" / "plan" / "lvliang-digital-government-plan-2023-2025.txt").read_text(encoding="utf-8")
+PLAN_LINES = PLAN.splitlines()
 
 REQUIRED = {
     "classified-never-on-cloud", "new-systems-on-cloud", "mlps3-dr-backup", "xinchuang-deployment-rate",
@@ -37,8 +39,14 @@ def test_each_policy_has_both_titles_a_cited_rationale_and_a_remediation(pid: st
     p = SHIPPED.get(pid).policy
     assert p.title.zh.strip() and p.title.en.strip()
     assert p.remediation.zh.strip() and p.remediation.en.strip()
-    assert SEED, "the plan text (shared/seed/*.txt) is needed to check citations"
-    assert p.rationale.zh in SEED, f"{pid}: rationale.zh must quote the plan verbatim"
+    assert p.rationale.zh in PLAN, f"{pid}: rationale.zh must quote the plan (docs/plan/) verbatim"
+    cited = re.search(r"seed line (\d+)", p.rationale.source)
+    assert cited, f"{pid}: rationale.source must name the plan's line: 'seed line N'"
+    line = int(cited.group(1))
+    assert 1 <= line <= len(PLAN_LINES) and p.rationale.zh in PLAN_LINES[line - 1], (
+        f"{pid}: the quote is not on line {line} of the plan; it is on line(s) "
+        f"{[i + 1 for i, text in enumerate(PLAN_LINES) if p.rationale.zh in text]}"
+    )
 
 
 def _only(pid: str) -> PolicySet:
