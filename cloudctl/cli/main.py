@@ -34,7 +34,7 @@ app = typer.Typer(
 GROUPS: dict[str, tuple[str, str | None]] = {
     # name: ("module:attribute", help with an example, like every leaf command's)
     "config": ("cloudctl.cli.config_cmd:app", "Show and check the effective configuration.\n\nExample:  cloudctl config check"),
-    "inventory": ("cloudctl.cli.inventory_cmd:app", "Validate and summarise the inventory of record.\n\nExample:  cloudctl inventory validate inventory/"),
+    "inventory": ("cloudctl.cli.inventory_cmd:app", "Validate, summarise and look up the inventory of record (ls, show).\n\nExample:  cloudctl inventory show node lishi-core-01"),
     "sim": ("cloudctl.cli.sim_cmd:app", "Run the simulators of the clouds and of the SNMP fleet.\n\n"
             "Example:  cloudctl sim serve --write-config /tmp/sim/cloudctl.yaml"),
     "migrate": ("cloudctl.cli.migrate_cmd:app", "Migration progress and the plan's KPIs (上云迁移).\n\nExample:  cloudctl migrate kpis -o csv"),

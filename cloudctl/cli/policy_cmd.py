@@ -97,7 +97,7 @@ def check(
     Example:  cloudctl policy check policies/ --fail-on high -o sarif --out policy.sarif
     """
     from cloudctl.cli import render
-    from cloudctl.cli.migrate_cmd import _date, open_evidence
+    from cloudctl.cli.migrate_cmd import _date, open_evidence, platforms
     from cloudctl.cli.output import note, warn
     from cloudctl.errors import UsageError
     from cloudctl.i18n import t
@@ -119,7 +119,7 @@ def check(
     pset, inv = _load_both(paths, inventory)
     st = open_evidence(store, no_store)
     try:
-        result = run_check([], inv, st, today=_date(today), config_files=config_file or DISCOVER, policies=pset)
+        result = run_check([], inv, st, today=_date(today), config_files=config_file or DISCOVER, policies=pset, platforms=platforms(st))
     finally:
         if st is not None:
             st.close()

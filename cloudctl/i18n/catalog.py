@@ -9,6 +9,8 @@ from cloudctl.i18n.catalog_cli import MESSAGES as _cli
 from cloudctl.i18n.catalog_col import MESSAGES as _col
 from cloudctl.i18n.catalog_cloud import MESSAGES as _cloud
 from cloudctl.i18n.catalog_errors import MESSAGES as _errors
+from cloudctl.i18n.catalog_inventory import MESSAGES as _inventory
+from cloudctl.i18n.catalog_migration import MESSAGES as _migration
 from cloudctl.i18n.catalog_plan import MESSAGES as _plan
 from cloudctl.i18n.catalog_policy import MESSAGES as _policy
 from cloudctl.i18n.catalog_report import MESSAGES as _report
@@ -46,6 +48,6 @@ CORE: dict[str, dict[str, str]] = {
 }
 
 MESSAGES: dict[str, dict[str, str]] = {
-    **CORE, **_cli, **_col, **_cloud, **_policy, **_agent, **_report, **_report_xlsx, **_sim_snmp, **_sim_cloud, **_errors, **_store,
-    **_security, **_plan,
+    **CORE, **_cli, **_col, **_cloud, **_policy, **_migration, **_inventory, **_agent, **_report, **_report_xlsx, **_sim_snmp,
+    **_sim_cloud, **_errors, **_store, **_security, **_plan,
 }

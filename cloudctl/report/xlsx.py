@@ -24,11 +24,16 @@ def _sheet(name: str, columns: list[str], rows: list[dict[str, Any]], lang: str,
     return Sheet(name, columns, rows, [t(f"col.{c}", lang) for c in columns], RATIOS & set(columns), title)
 
 
+def _r(x: float | None) -> float | None:
+    """Ratios rounded as the report's JSON rounds them (6 places), so the workbook says the same."""
+    return None if x is None else round(x, 6)
+
+
 def indicator_rows(rep: Report, lang: str) -> list[dict[str, Any]]:
     """The indicators as records (also ``report -o csv``)."""
     return [
-        {"id": i.id, "title": text.title(i, lang), "plan_ref": i.plan_ref, "value": i.value, "numerator": i.numerator,
-         "denominator": i.denominator, "target": i.target, "gap": i.gap, "met": i.met, "deadline": i.deadline,
+        {"id": i.id, "title": text.title(i, lang), "plan_ref": i.plan_ref, "value": _r(i.value), "numerator": i.numerator,
+         "denominator": i.denominator, "target": _r(i.target), "gap": _r(i.gap), "met": i.met, "deadline": i.deadline,
          "days_left": None if i.deadline is None else (i.deadline - rep.today).days, "source": text.source(i.source, lang)}
         for i in rep.indicators
     ]
@@ -45,7 +50,8 @@ def sheets(rep: Report, lang: str) -> list[Sheet]:
     out = [_sheet(t("report_xlsx.indicators", lang),
                   ["id", "title", "plan_ref", "value", "numerator", "denominator", "target", "gap", "met", "deadline", "days_left", "source"],
                   indicator_rows(rep, lang), lang, f"{t('report.title', lang)}  {rep.today.isoformat()}")]
-    counties = [{**dataclasses.asdict(c), "name": text.county(c, lang)} for c in rep.counties]
+    counties = [{**{k: _r(v) if isinstance(v, float) else v for k, v in dataclasses.asdict(c).items()}, "name": text.county(c, lang)}
+                for c in rep.counties]
     out.append(_sheet(t("report_xlsx.counties", lang),
                       ["county", "name", "villages", "villages_connected", "coverage", "nodes", "nodes_up", "ipv6_nodes", "ipv6_known",
                        "ipv6_ratio", "core_uplink_mbps", "gigabit", "systems", "systems_on_cloud", "migration_ratio"], counties, lang))
