@@ -93,7 +93,7 @@ def ls(
         cols = lookup.check_columns(inv, k, (c.strip() for c in columns.split(",") if c.strip()))
     else:
         cols = lookup.DEFAULT_COLUMNS[k] if output is Format.table else lookup.fields(inv, k)
-    render.render(rows, output, cols, title=t("inventory.title.ls", kind=k, count=len(rows)))
+    render.render(rows, output, cols, title=t("inventory.title.ls", kind=t(f"cli.kind.{k}"), count=len(rows)), sheet=t(f"cli.kind.{k}"))
 
 
 @app.command("show")

@@ -43,6 +43,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.where_syntax": {"zh": "--where {value}：应写成 字段=值", "en": "--where {value}: expected KEY=VALUE"},
     "cli.where_syntax.hint": {"zh": "例如：--where flavor=kc1.large.2", "en": "for example: --where flavor=kc1.large.2"},
     # -- kinds ---------------------------------------------------------------------------------------
+    # inventory kinds (inventory ls titles)
+    "cli.kind.nodes": {"zh": "节点", "en": "nodes"},
+    "cli.kind.sites": {"zh": "地点", "en": "sites"},
+    "cli.kind.systems": {"zh": "系统", "en": "systems"},
+    "cli.kind.tenants": {"zh": "租户", "en": "tenants"},
+    "cli.kind.waves": {"zh": "迁移批次", "en": "waves"},
     "cli.kind.server": {"zh": "云主机", "en": "server"},
     "cli.kind.volume": {"zh": "云硬盘", "en": "volume"},
     "cli.kind.network": {"zh": "网络", "en": "network"},

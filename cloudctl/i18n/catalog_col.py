@@ -56,6 +56,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "node": "节点",
         # snapshots, snapshots prune, store upgrade
         "stale": "已过期", "action": "操作", "from": "从", "to": "到", "summary": "概要",
+        # inventory ls
+        "site_name": "地点", "township_name": "乡镇", "county_name": "县（市、区）", "vendor": "厂商", "model": "型号",
+        "uplink_mbps": "上联（Mbit/s）", "migration_state": "迁移状态",
         # tag suggest
         "selector": "选择器", "servers": "云主机", "system_name": "系统名称", "where": "依据",
         # config check --connect

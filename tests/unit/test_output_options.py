@@ -280,6 +280,7 @@ ZH_TABLES = [
     ("diff",), ("snapshots",), ("capacity",),
     ("migrate", "status"), ("migrate", "status", "--findings"), ("migrate", "kpis"), ("migrate", "waves"),
     ("policy", "list"), ("inventory", "summary"), ("report", "--no-store"),
+    *[("inventory", "ls", kind) for kind in ("nodes", "sites", "systems", "tenants", "waves")],
 ]
 
 
