@@ -57,10 +57,9 @@ _VALUE_TAGS = frozenset(
 _EXCEPTION_TAGS = frozenset((ber.NO_SUCH_OBJECT, ber.NO_SUCH_INSTANCE, ber.END_OF_MIB_VIEW))
 
 
-def decode_message(data: bytes) -> Message:
-    """Decode one datagram. Raises :class:`DecodeError` on anything malformed, incl. trailing bytes."""
-    if not isinstance(data, bytes):
-        data = bytes(data)
+def decode_header(data: bytes) -> tuple[int, int, int, int]:
+    """(version, community start, community stop, PDU position) of a v1/v2c message, checking
+    the outer SEQUENCE covers the datagram exactly. Raises :class:`DecodeError`."""
     end = len(data)
     start, stop = ber.expect(data, 0, end, ber.SEQUENCE)
     if stop != end:
@@ -69,10 +68,17 @@ def decode_message(data: bytes) -> Message:
     if version not in (VERSION_1, VERSION_2C):
         raise DecodeError(f"not SNMPv1/v2c (version field {version})")
     c0, c1 = ber.expect(data, pos, stop, ber.OCTET_STRING)
-    community = data[c0:c1]
-    msg = decode_pdu(data, c1, stop)
+    return version, c0, c1, c1
+
+
+def decode_message(data: bytes) -> Message:
+    """Decode one datagram. Raises :class:`DecodeError` on anything malformed, incl. trailing bytes."""
+    if not isinstance(data, bytes):
+        data = bytes(data)
+    version, c0, c1, pos = decode_header(data)
+    msg = decode_pdu(data, pos, len(data))
     msg.version = version
-    msg.community = community
+    msg.community = data[c0:c1]
     return msg
 
 
@@ -152,3 +158,4 @@ def encode_request(pdu_type: int, community: bytes, request_id: int, oids: list[
     non-repeaters/max-repetitions for GETBULK."""
     body = b"".join(encode_varbind(ber.encode_oid(o), _NULL_TLV) for o in oids)
     return wrap(VERSION_2C, community, encode_pdu(pdu_type, request_id, a, b, body))
+

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import random
 import socket
-import time
 import tracemalloc
 
 import pytest
@@ -16,7 +15,9 @@ from cloudctl.sim.snmp.mibview import MibView
 from cloudctl.snmp import ber, pdu
 from cloudctl.snmp.base import NO_SUCH_INSTANCE, NO_SUCH_OBJECT, SnmpError, Target
 from cloudctl.snmp.client import Client
+from cloudctl.snmp.transport import STAT_KEYS as UDP_STAT_KEYS
 from cloudctl.snmp.v2c import STAT_KEYS, V2cClient
+from tests.conftest import IN_CI
 
 COL = "1.3.6.1.2.1.31.1.1.1.1"
 
@@ -98,7 +99,11 @@ def test_ipv6_targets_use_the_shared_ipv6_socket(run):
     async def main():
         try:
             agent = await start_agent(serve_view(_view()), host="::1")
-        except OSError:
+        except OSError as exc:
+            # The extranet goes IPv6 (DESIGN.md): CI must run this, so a machine without an IPv6
+            # loopback fails there instead of skipping it silently.
+            if IN_CI:
+                pytest.fail(f"no IPv6 loopback (::1) on this CI machine: {exc}")
             pytest.skip("no IPv6 loopback here")
         client = Client()
         try:
@@ -239,29 +244,31 @@ def test_wrong_community_is_a_timeout_not_a_crash(run):
 
 
 def test_an_unreachable_node_does_not_delay_the_others(run):
+    """50 GETs to a live node all complete while one to a dead node is still in its first timeout:
+    nothing serialises behind a timer (how long they take is a figure for bench/bench_snmp.py)."""
+
     async def main():
         agent = await start_agent(serve_view(_view()))
         dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound, never answers
         dead.bind(("127.0.0.1", 0))
+        dead.setblocking(False)
         client = Client()
-        durations = []
-
-        async def live():
-            t0 = time.perf_counter()
-            await client.get(target(agent.port), ["1.3.6.1.2.1.1.5.0"])
-            durations.append(time.perf_counter() - t0)
-
         try:
-            dead_poll = asyncio.ensure_future(client.get(target(dead.getsockname()[1], timeout=0.6, retries=1), ["1.3.6.1.2.1.1.5.0"]))
+            dead_poll = asyncio.ensure_future(client.get(target(dead.getsockname()[1], timeout=5.0, retries=1), ["1.3.6.1.2.1.1.5.0"]))
             await asyncio.sleep(0.01)
-            await asyncio.gather(*(live() for _ in range(50)))
-            assert not dead_poll.done()  # still waiting for its second attempt
-            with pytest.raises(SnmpError):
+            got = await asyncio.gather(*(client.get(target(agent.port), ["1.3.6.1.2.1.1.5.0"]) for _ in range(50)))
+            assert not dead_poll.done()  # the live GETs did not wait for the dead one's timer
+            assert dead.recv(100)  # its first attempt was sent ...
+            with pytest.raises(BlockingIOError):
+                dead.recv(100)  # ... and no retry yet: all 50 completed inside the first 5 s timeout
+            dead_poll.cancel()
+            with pytest.raises(asyncio.CancelledError):
                 await dead_poll
         finally:
             await client.close()
             dead.close()
-        assert max(durations) < 0.5
+        assert got == [[("1.3.6.1.2.1.1.5.0", b"node-a")]] * 50
+        assert agent.requests == 50
         assert client.v2c.pending == 0
 
     run(main())
@@ -293,9 +300,12 @@ def test_answers_from_the_wrong_address_or_with_wrong_fields_are_dropped(run):
             await client.close()
             other.close()
         assert got == [("1.3.6.1.2.1.1.5.0", b"node-a")]
-        s = client.stats["v2c"]
-        assert (s["wrong_address"], s["garbage"], s["wrong_community"], s["unexpected_pdu"]) == (1, 2, 1, 1)
-        assert s["unknown_request_id"] == 2  # the wrong id + the duplicate
+        udp, s = client.stats["udp"], client.stats["v2c"]
+        # dropped on the first octets, before anything is decoded: wrong sender, not SNMP, unknown id
+        assert (udp["wrong_address"], udp["garbage"]) == (1, 2)
+        assert udp["unknown_request_id"] == 2  # the wrong id + the duplicate
+        # matched, then rejected by the protocol's checks
+        assert (s["wrong_community"], s["unexpected_pdu"], s["garbage"]) == (1, 1, 0)
         assert s["responses"] == 1
 
     run(main())
@@ -353,12 +363,12 @@ def test_twenty_thousand_hostile_datagrams_neither_crash_nor_leak(run):
             tracemalloc.stop()
             flood.close()
             await client.close()
-        s = client.stats["v2c"]
+        s, udp = client.stats["v2c"], client.stats["udp"]
         assert ok == 40
         assert client.v2c.pending == 0
-        dropped = s["garbage"] + s["unknown_request_id"] + s["wrong_community"] + s["wrong_address"] + s["unexpected_pdu"]
+        dropped = udp["garbage"] + udp["unknown_request_id"] + udp["wrong_address"] + s["garbage"] + s["wrong_community"] + s["unexpected_pdu"]
         assert dropped >= 19_000  # a few junk datagrams may be dropped by the kernel; none crash
-        assert set(s) <= set(STAT_KEYS) | {"socket_errors"}  # a fixed set of counters, not one per sender
+        assert set(s) == set(STAT_KEYS) and set(udp) == set(UDP_STAT_KEYS)  # a fixed set of counters, not one per sender
         assert grown < 512 * 1024, f"memory grew by {grown} bytes"
 
     run(main())
