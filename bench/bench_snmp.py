@@ -115,8 +115,8 @@ class Agent:
         inv = workdir / "inventory"
         inv.mkdir(exist_ok=True)
         sites = [{"id": "lvliang", "name": "吕梁市", "level": "city"}, {"id": "lishi", "name": "离石区", "level": "county", "parent": "lvliang"}]
-        nodes = [{"id": f"n-{case}", "site": "lishi", "role": "core", "address": snmpd.address, "snmp": case, "uplink_mbps": 1000}
-                 for case in ["v2c", *CASES]]
+        nodes = [{"id": f"n-{case}", "site": "lishi", "role": "core", "address": snmpd.address_of(i), "snmp": case, "uplink_mbps": 1000}
+                 for i, case in enumerate(["v2c", *CASES])]
         (inv / "sites.yaml").write_text(yaml.safe_dump({"sites": sites}, allow_unicode=True), encoding="utf-8")
         (inv / "nodes.yaml").write_text(yaml.safe_dump({"nodes": nodes}))
         (inv / "systems.yaml").write_text("systems: []\n")
@@ -252,7 +252,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-snmp-") as tmp:
         work = Path(tmp)
         users = [User(f"bench-{case}", auth, AUTH_PW, priv, PRIV_PW) for case, (auth, priv) in CASES.items()]
-        snmpd = Snmpd(work / "snmpd", community=COMMUNITY, users=users, sys_name="bench-node")
+        snmpd = Snmpd(work / "snmpd", community=COMMUNITY, users=users, sys_name="bench-node", hosts=1 + len(CASES))
+        address = {case: snmpd.address_of(i) for i, case in enumerate(["v2c", *CASES])}
         exporter = agents = None
         try:
             uplink = uplink_index(snmpd)
@@ -269,7 +270,7 @@ def main() -> int:
             compared = 0
             for mode, agent in agents.items():
                 for case in ["v2c", *CASES]:
-                    compared += agreement(agent, exporter, snmpd.address, f"n-{case}", f"{case}-full" if mode == "full" else f"{case}-steady",
+                    compared += agreement(agent, exporter, address[case], f"n-{case}", f"{case}-full" if mode == "full" else f"{case}-steady",
                                           full=mode == "full")
             print(f"agreement: {compared} values compared between the agent's /probe and the exporter's /snmp, all equal")
 
@@ -280,7 +281,7 @@ def main() -> int:
                     for mode, agent in agents.items():
                         a = scrape_cpu(agent.proc.pid, agent.url(f"/probe?target=n-{case}"), args.polls, args.concurrency)
                         results.setdefault((case, mode, "agent"), []).append(a)
-                        e = scrape_cpu(exporter.pid, exporter.url(snmpd.address, f"{case}-{mode}"), args.polls, args.concurrency)
+                        e = scrape_cpu(exporter.pid, exporter.url(address[case], f"{case}-{mode}"), args.polls, args.concurrency)
                         results.setdefault((case, mode, "exporter"), []).append(e)
                         line.append(f"{case}/{mode} {a * 1e3:.3f}/{e * 1e3:.3f}")
                 print(f"round {r + 1} (agent/exporter ms): " + ", ".join(line), flush=True)

@@ -299,8 +299,11 @@ def compare(before: str, agent: str, after: str, node: str, *, full: bool = True
 
 
 def get(url: str, timeout: float = 30) -> tuple[int, bytes]:
+    """(status, body) of a GET; status 0 when nothing answers (yet)."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - loopback
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
+    except OSError:
+        return 0, b""

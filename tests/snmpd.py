@@ -60,8 +60,11 @@ class Snmpd:
     ``replace()`` starts over with a new one (a new engine ID), on the same port."""
 
     def __init__(self, workdir: Path, *, community: str, users: list[User] = (), sys_name: str = "cloudctl-snmpd-test",
-                 port: int | None = None, path: str | None = None) -> None:
+                 port: int | None = None, path: str | None = None, hosts: int = 1) -> None:
         self.workdir = Path(workdir)
+        # ``hosts`` loopback addresses (127.0.0.1, then 127.0.0.11, .12, …) on the same port: one
+        # engine seen as that many nodes (an inventory gives every node its own address)
+        self.hosts = ["127.0.0.1"] + [f"127.0.0.{10 + i}" for i in range(1, hosts)]
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.community, self.users, self.sys_name = community, list(users), sys_name
         self.port = port or free_udp_port()
@@ -80,8 +83,13 @@ class Snmpd:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    def address_of(self, i: int) -> str:
+        """The i-th listening address (0 is 127.0.0.1)."""
+        return f"{self.hosts[i]}:{self.port}"
+
     def _write_config(self) -> Path:
-        lines = [f"agentaddress udp:127.0.0.1:{self.port}", f"rocommunity {self.community} 127.0.0.1", f"sysName {self.sys_name}"]
+        listen = ",".join(f"udp:{h}:{self.port}" for h in self.hosts)
+        lines = [f"agentaddress {listen}", f"rocommunity {self.community} 127.0.0.0/8", f"sysName {self.sys_name}"]
         for u in self.users:
             lines += u.config_lines()
         conf = self.workdir / "snmpd.conf"

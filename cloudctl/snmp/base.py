@@ -79,6 +79,12 @@ class SnmpClient(Protocol):
         """All varbinds under ``oid`` in order (GETBULK), stopping at the subtree's end."""
         ...
 
+    async def walk_columns(self, target: Target, oids: list[str], *, max_repetitions: int | None = None) -> list[VarBind]:
+        """``walk`` of each of ``oids`` (columns of one table), concatenated in that order; the
+        real client reads them together, one GETBULK for all columns still open, asking for at
+        most ``max_repetitions`` rows per request (default: the target's)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -103,6 +109,12 @@ class DictClient:
         prefix = oid + "."
         keys = sorted((k for k in table if k.startswith(prefix)), key=lambda s: tuple(int(x) for x in s.split(".")))
         return [(k, table[k]) for k in keys]
+
+    async def walk_columns(self, target: Target, oids: list[str], *, max_repetitions: int | None = None) -> list[VarBind]:
+        out: list[VarBind] = []
+        for oid in oids:
+            out += await self.walk(target, oid)
+        return out
 
     async def close(self) -> None:
         return None

@@ -114,12 +114,14 @@ def decode_oid(raw: bytes) -> tuple[int, ...]:
 # The same column and row OIDs come back from every node: decode each encoding once. The cache
 # is bounded in bytes (a hostile node choosing endless distinct OIDs only evicts older entries)
 # and keeps only encodings up to OID_CACHE_MAX_KEY octets: the long ones are rare and unique.
-OID_CACHE_BYTES = 8 << 20
+OID_CACHE_BYTES = 16 << 20
 OID_CACHE_MAX_KEY = 64
 
 
 def _oid_entry_size(raw: bytes, hit: tuple[str, tuple[int, ...]]) -> int:
-    return 2 * len(raw) + len(hit[0]) + 36 * len(hit[1])
+    # the key and the text (object headers + octets), the arcs tuple (a pointer each; arcs past
+    # 256 are int objects of their own, a few per OID), the pair: ~400 B for a 12-arc column OID
+    return len(raw) + len(hit[0]) + 12 * len(hit[1]) + 170
 
 
 OID_CACHE: ByteBoundedCache[bytes, tuple[str, tuple[int, ...]]] = ByteBoundedCache(OID_CACHE_BYTES, _oid_entry_size)

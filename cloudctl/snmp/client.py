@@ -47,5 +47,8 @@ class Client:
     async def walk(self, target: Target, oid: str) -> list[VarBind]:
         return await self._for(target).walk(target, oid)
 
+    async def walk_columns(self, target: Target, oids: list[str], *, max_repetitions: int | None = None) -> list[VarBind]:
+        return await self._for(target).walk_columns(target, oids, max_repetitions=max_repetitions)
+
     async def close(self) -> None:
         self.transport.close()

@@ -71,34 +71,46 @@ class CommandGenerator:
         return [(oid_of(raw)[0], _NO_VALUE[tag] if tag in _NO_VALUE else value) for raw, tag, value in msg.varbinds]
 
     async def walk(self, target: Target, oid: str) -> list[VarBind]:
+        return await self.walk_columns(target, [oid])
+
+    async def walk_columns(self, target: Target, oids: list[str], *, max_repetitions: int | None = None) -> list[VarBind]:
+        """Every varbind under each of ``oids``, column after column.
+
+        The columns of one table are walked together: each GETBULK carries one varbind per
+        column not yet finished, so the answer holds max-repetitions rows of all of them (RFC
+        3416 §4.2.3, the way net-snmp's snmptable reads a table) — one request where a walk per
+        column would send one each. A column ends where its OIDs leave its subtree.
+        ``max_repetitions`` (e.g. the table's size last time, plus one) lowers the target's.
+        """
         session = self._session(target)
-        try:
-            root = tuple(int(x) for x in oid.strip(".").split("."))
-            root_raw = ber.encode_oid_content(root)
-        except ValueError:
-            raise SnmpError("config", f"cannot walk {oid!r}: not a dotted OID of at least two arcs") from None
         where = f"{target.host}:{target.port}"
-        n_root = len(root_raw)
-        last = root
-        cursor = ber.tlv(ber.OID, root_raw)
-        reps = max(1, target.max_repetitions)
+        columns = [_Column(oid) for oid in oids]
+        reps = max(1, min(target.max_repetitions, max_repetitions or target.max_repetitions))
         max_arcs, max_varbinds, max_bytes = target.max_oid_length, target.max_walk_varbinds, target.max_walk_bytes
         seen = octets = 0
-        out: list[VarBind] = []
         oid_of = ber.oid_of
         stats = self.stats
         for _ in range(self.max_walk_requests):
-            msg = await self._exchange(target, session, pdu.GET_BULK, pdu.encode_varbind(cursor, _NULL), 0, reps)
+            todo = [c for c in columns if not c.done]
+            if not todo:
+                return _rows(columns)
+            body = b"".join([pdu.encode_varbind(c.cursor, _NULL) for c in todo])
+            msg = await self._exchange(target, session, pdu.GET_BULK, body, 0, reps)
             if msg.error_status == pdu.TOO_BIG and reps > 1:
                 stats["too_big"] += 1
                 reps = max(1, reps // 2)
                 continue
             self._check_status(msg, target)
             if not msg.varbinds:
-                return out
-            for raw, tag, value in msg.varbinds:
-                if tag == ber.END_OF_MIB_VIEW or len(raw) <= n_root or not raw.startswith(root_raw):
-                    return out
+                return _rows(columns)
+            k = len(todo)
+            for i, (raw, tag, value) in enumerate(msg.varbinds):
+                c = todo[i % k]  # the answer is row after row of the columns asked for
+                if c.done:
+                    continue
+                if tag == ber.END_OF_MIB_VIEW or len(raw) <= c.n_root or not raw.startswith(c.root_raw):
+                    c.done = True
+                    continue
                 text, arcs = oid_of(raw)
                 seen += 1
                 octets += len(raw) + (len(value) if isinstance(value, (bytes, str)) else 8)
@@ -107,16 +119,44 @@ class CommandGenerator:
                     limit = (f"an OID of {len(arcs)} sub-identifiers (max_oid_length {max_arcs})" if len(arcs) > max_arcs
                              else f"more than {max_varbinds} varbinds (max_walk_varbinds)" if seen > max_varbinds
                              else f"more than {max_bytes} octets (max_walk_bytes)")
-                    raise SnmpError("limits", f"{where} returned {limit} walking {oid}")
-                if arcs <= last:
+                    raise SnmpError("limits", f"{where} returned {limit} walking {c.oid}")
+                if arcs <= c.last:
                     stats["non_increasing"] += 1
-                    err = SnmpError("nonIncreasing", f"{where} returned {text} after {'.'.join(map(str, last))} walking {oid}")
-                    err.partial = out  # type: ignore[attr-defined]
+                    err = SnmpError("nonIncreasing", f"{where} returned {text} after {'.'.join(map(str, c.last))} walking {c.oid}")
+                    err.partial = _rows(columns)  # type: ignore[attr-defined]
                     raise err
-                last = arcs
+                c.last = arcs
+                c.cursor_raw = raw
                 if tag not in _NO_VALUE:
-                    out.append((text, value))
-            cursor = ber.tlv(ber.OID, raw)
-        err = SnmpError("walkTooLong", f"{where}: walking {oid} took more than {self.max_walk_requests} requests")
-        err.partial = out  # type: ignore[attr-defined]
+                    c.rows.append((text, value))
+            for c in todo:
+                if not c.done and c.cursor_raw is not None:
+                    c.cursor = ber.tlv(ber.OID, c.cursor_raw)
+                    c.cursor_raw = None
+        err = SnmpError("walkTooLong", f"{where}: walking {', '.join(oids)} took more than {self.max_walk_requests} requests")
+        err.partial = _rows(columns)  # type: ignore[attr-defined]
         raise err
+
+
+class _Column:
+    """One subtree being walked: where it starts, how far it got, what it read."""
+
+    __slots__ = ("oid", "root_raw", "n_root", "last", "cursor", "cursor_raw", "rows", "done")
+
+    def __init__(self, oid: str) -> None:
+        try:
+            self.cursor = ber.encode_oid(oid)  # memoised: the same columns are walked on every node
+        except ValueError:
+            raise SnmpError("config", f"cannot walk {oid!r}: not a dotted OID of at least two arcs") from None
+        _, start, _ = ber.read_header(self.cursor, 0, len(self.cursor))
+        self.root_raw = self.cursor[start:]
+        self.oid = oid
+        self.n_root = len(self.root_raw)
+        self.last = ber.oid_of(self.root_raw)[1]
+        self.cursor_raw: bytes | None = None
+        self.rows: list[VarBind] = []
+        self.done = False
+
+
+def _rows(columns: list[_Column]) -> list[VarBind]:
+    return [vb for c in columns for vb in c.rows]

@@ -99,25 +99,56 @@ def decode_pdu(data: bytes, pos: int, end: int) -> Message:
         raise DecodeError("octets after the varbind list")
     varbinds: list[RawVarBind] = []
     append = varbinds.append
+    oid_known, oid_of, decode_value = ber.OID_CACHE.lookup, ber.oid_of, ber.decode_value
+    seq, oid_tag, octets, integer = ber.SEQUENCE, ber.OID, ber.OCTET_STRING, ber.INTEGER
     pos = l0
+    # Hot loop (every varbind of every answer): short-form lengths are read inline, long forms
+    # through read_header; every index is checked against the bounds first, so malformed input
+    # raises DecodeError, never IndexError.
     while pos < l1:
-        tag, v0, v1 = read(data, pos, l1)
-        if tag != ber.SEQUENCE:
+        if pos + 2 > l1 or data[pos] != seq:
             raise DecodeError(f"varbind at offset {pos} is not a SEQUENCE")
-        tag, o0, o1 = read(data, v0, v1)
-        if tag != ber.OID:
+        n = data[pos + 1]
+        if n < 0x80:
+            v0, v1 = pos + 2, pos + 2 + n
+            if v1 > l1:
+                raise DecodeError(f"length {n} at offset {v0} runs past the end ({l1})")
+        else:
+            _, v0, v1 = read(data, pos, l1)
+        if v0 + 2 > v1 or data[v0] != oid_tag:
             raise DecodeError(f"varbind name at offset {v0} is not an OID")
-        oid_raw = data[o0:o1]
-        ber.oid_of(oid_raw)  # validates (and caches) the OID
-        tag, x0, x1 = read(data, o1, v1)
+        n = data[v0 + 1]
+        if n < 0x80:
+            o0, o1 = v0 + 2, v0 + 2 + n
+            if o1 > v1:
+                raise DecodeError(f"length {n} at offset {o0} runs past the end ({v1})")
+        else:
+            _, o0, o1 = read(data, v0, v1)
+        if o1 + 2 > v1:
+            raise DecodeError(f"truncated TLV header at offset {o1}")
+        tag = data[o1]
+        n = data[o1 + 1]
+        if n < 0x80:
+            x0, x1 = o1 + 2, o1 + 2 + n
+        else:
+            tag, x0, x1 = read(data, o1, v1)
         if x1 != v1:
             raise DecodeError(f"varbind at offset {pos} has extra octets")
-        if tag in _EXCEPTION_TAGS:
+        oid_raw = data[o0:o1]
+        if oid_known(oid_raw) is None:
+            oid_of(oid_raw)  # validates (and caches) the OID
+        if tag == octets:
+            append((oid_raw, tag, data[x0:x1]))
+        elif tag == integer:
+            if x0 == x1 or x1 - x0 > 9:
+                raise DecodeError(f"INTEGER of {x1 - x0} octets")
+            append((oid_raw, tag, int.from_bytes(data[x0:x1], "big", signed=True)))
+        elif tag in _EXCEPTION_TAGS:
             if x1 != x0:
                 raise DecodeError("exception value with content")
             append((oid_raw, tag, None))
         elif tag in _VALUE_TAGS:
-            append((oid_raw, tag, ber.decode_value(tag, data[x0:x1])))
+            append((oid_raw, tag, decode_value(tag, data[x0:x1])))
         else:
             raise DecodeError(f"unsupported value tag 0x{tag:02x} at offset {o1}")
         pos = v1

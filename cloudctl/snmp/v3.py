@@ -30,7 +30,7 @@ import asyncio
 import hashlib
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from cloudctl.snmp import ber, pdu, usm, v3msg
 from cloudctl.snmp.base import AUTH_NO_PRIV, AUTH_PRIV, NO_AUTH_NO_PRIV, SnmpError, Target
 from cloudctl.snmp.ber import DecodeError
@@ -128,10 +128,14 @@ class Principal:
     auth_password: bytes = b""
     priv_password: bytes = b""
     fingerprint: bytes = b""  # a keyed hash of the passwords: notices a rotated key, reveals nothing
+    session_key: tuple = field(init=False, repr=False, compare=False)
 
     def key(self, level: int | None = None) -> tuple:
         lv = self.level if level is None else level
         return (self.user, lv, self.auth.name if self.auth else "", self.priv.name if self.priv and lv & FLAG_PRIV else "", self.fingerprint)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "session_key", self.key())  # key() at its own level, once
 
 
 class Report:
@@ -162,6 +166,9 @@ class V3Client(CommandGenerator):
         self._engines: ByteBoundedCache[tuple[str, int], Engine] = ByteBoundedCache(8 << 20, lambda k, v: len(k[0]) + len(v.engine_id) + 200)
         self._sessions: ByteBoundedCache[tuple, Session] = ByteBoundedCache(32 << 20, lambda k, v: 2 * len(v.engine_id) + 2 * len(v.user) + 1200)
         self._master_keys: ByteBoundedCache[tuple, bytes] = ByteBoundedCache(1 << 20, lambda k, v: len(k[1]) + len(v))
+        # id(target) → (target, the secrets as revealed, principal); the target is kept, so its id
+        # cannot be reused by another object while the entry lives
+        self._principals: ByteBoundedCache[int, tuple] = ByteBoundedCache(4 << 20, lambda k, v: 600)
         self._discovering: dict[tuple[str, int], asyncio.Future] = {}
         self._fingerprint_key = os.urandom(32)
         self._salt = int.from_bytes(os.urandom(8), "big")
@@ -177,6 +184,18 @@ class V3Client(CommandGenerator):
     # --- credentials and keys ----------------------------------------------------------------------
 
     def _session(self, target: Target) -> Principal:
+        """The principal of one GET/WALK: the secrets are revealed on every call (a rotated key is
+        used at once), the rest is reused while they stay the same."""
+        auth_pw = target.auth_key.reveal() if target.auth_key is not None and target.security_level != NO_AUTH_NO_PRIV else None
+        priv_pw = target.priv_key.reveal() if target.priv_key is not None and target.security_level == AUTH_PRIV else None
+        hit = self._principals.lookup(id(target))
+        if hit is not None and hit[0] is target and hit[1] == auth_pw and hit[2] == priv_pw:
+            return hit[3]
+        p = self._principal(target)
+        self._principals.put(id(target), (target, auth_pw, priv_pw, p))
+        return p
+
+    def _principal(self, target: Target) -> Principal:
         where = f"{target.host}:{target.port}"
         if not target.user:
             raise SnmpError("config", f"no SNMPv3 user configured for {where}")
@@ -212,7 +231,7 @@ class V3Client(CommandGenerator):
 
     def _session_for(self, p: Principal, engine_id: bytes, level: int | None = None) -> Session:
         lv = p.level if level is None else level
-        key = (engine_id, p.key(lv))
+        key = (engine_id, p.session_key if level is None else p.key(lv))
         s = self._sessions.lookup(key)
         if s is not None:
             return s

@@ -76,56 +76,84 @@ class Parsed:
         return self.flags & (FLAG_AUTH | FLAG_PRIV)
 
 
+def _header(data: bytes, pos: int, end: int, tag: int, what: str) -> tuple[int, int]:
+    """(content start, content stop) of the ``tag`` TLV at ``pos`` inside ``data[:end]``."""
+    if pos + 2 > end or data[pos] != tag:
+        raise DecodeError(f"{what}: expected tag 0x{tag:02x} at offset {pos}")
+    n = data[pos + 1]
+    if n < 0x80:
+        start = pos + 2
+    elif n == 0x81 and pos + 3 <= end:
+        n, start = data[pos + 2], pos + 3
+    elif n == 0x82 and pos + 4 <= end:
+        n, start = (data[pos + 2] << 8) | data[pos + 3], pos + 4
+    else:
+        raise DecodeError(f"{what}: bad length at offset {pos + 1}")
+    if start + n > end:
+        raise DecodeError(f"{what}: length {n} at offset {start} runs past the end ({end})")
+    return start, start + n
+
+
 def _uint31(data: bytes, pos: int, end: int, what: str) -> tuple[int, int]:
-    v, pos = ber.read_int(data, pos, end)
-    if not 0 <= v <= _INT_MAX:
+    """A non-negative INTEGER that fits in 31 bits (msgID, boots, time...) and the next position."""
+    start, stop = _header(data, pos, end, ber.INTEGER, what)
+    if not 0 < stop - start <= 5 or data[start] & 0x80:
+        raise DecodeError(f"{what} out of range")
+    v = int.from_bytes(data[start:stop], "big")
+    if v > _INT_MAX:
         raise DecodeError(f"{what} {v} out of range")
-    return v, pos
+    return v, stop
 
 
 def parse(data: bytes) -> Parsed:
-    """Locate the parts of an SNMPv3/USM message. Raises :class:`DecodeError` when malformed."""
+    """Locate the parts of an SNMPv3/USM message. Raises :class:`DecodeError` when malformed.
+
+    The client runs this first on every answer: it reads the header fields with one small helper
+    each and slices out only the engine ID, user name and privacy parameters (≤ 32 octets each).
+    """
     end = len(data)
-    expect, read_int = ber.expect, ber.read_int
-    s0, s1 = expect(data, 0, end, ber.SEQUENCE)
+    s0, s1 = _header(data, 0, end, ber.SEQUENCE, "message")
     if s1 != end:
         raise DecodeError(f"{end - s1} trailing octets after the message")
-    version, pos = read_int(data, s0, s1)
+    version, pos = _uint31(data, s0, s1, "msgVersion")
     if version != VERSION_3:
         raise DecodeError(f"not SNMPv3 (version field {version})")
-    g0, g1 = expect(data, pos, s1, ber.SEQUENCE)
+    g0, g1 = _header(data, pos, s1, ber.SEQUENCE, "msgGlobalData")
     msg_id, p = _uint31(data, g0, g1, "msgID")
     max_size, p = _uint31(data, p, g1, "msgMaxSize")
-    f0, f1 = expect(data, p, g1, ber.OCTET_STRING)
+    f0, f1 = _header(data, p, g1, ber.OCTET_STRING, "msgFlags")
     if f1 - f0 != 1:
         raise DecodeError("msgFlags must be one octet")
     flags = data[f0]
     if flags & FLAG_PRIV and not flags & FLAG_AUTH:
         raise DecodeError("msgFlags: privacy without authentication")
-    model, p = read_int(data, f1, g1)
+    model, p = _uint31(data, f1, g1, "msgSecurityModel")
     if model != USM_SECURITY_MODEL or p != g1:
         raise DecodeError(f"not the User-based Security Model (msgSecurityModel {model})")
-    o0, o1 = expect(data, g1, s1, ber.OCTET_STRING)
-    u0, u1 = expect(data, o0, o1, ber.SEQUENCE)
+    o0, o1 = _header(data, g1, s1, ber.OCTET_STRING, "msgSecurityParameters")
+    u0, u1 = _header(data, o0, o1, ber.SEQUENCE, "UsmSecurityParameters")
     if u1 != o1:
         raise DecodeError("octets after the USM security parameters")
-    e0, e1 = expect(data, u0, u1, ber.OCTET_STRING)
+    e0, e1 = _header(data, u0, u1, ber.OCTET_STRING, "msgAuthoritativeEngineID")
     if e1 - e0 > MAX_ENGINE_ID:
         raise DecodeError(f"msgAuthoritativeEngineID of {e1 - e0} octets")
     boots, p = _uint31(data, e1, u1, "msgAuthoritativeEngineBoots")
     engine_time, p = _uint31(data, p, u1, "msgAuthoritativeEngineTime")
-    n0, n1 = expect(data, p, u1, ber.OCTET_STRING)
+    n0, n1 = _header(data, p, u1, ber.OCTET_STRING, "msgUserName")
     if n1 - n0 > MAX_USER_NAME:
         raise DecodeError(f"msgUserName of {n1 - n0} octets")
-    a0, a1 = expect(data, n1, u1, ber.OCTET_STRING)
-    v0, v1 = expect(data, a1, u1, ber.OCTET_STRING)
+    a0, a1 = _header(data, n1, u1, ber.OCTET_STRING, "msgAuthenticationParameters")
+    v0, v1 = _header(data, a1, u1, ber.OCTET_STRING, "msgPrivacyParameters")
     if v1 != u1:
         raise DecodeError("octets after msgPrivacyParameters")
-    tag, d0, d1 = ber.read_header(data, o1, s1)
-    if d1 != s1 or tag not in (ber.SEQUENCE, ber.OCTET_STRING):
-        raise DecodeError("msgData is neither a scoped PDU nor an encrypted one")
-    if (tag == ber.OCTET_STRING) != bool(flags & FLAG_PRIV):
+    if o1 >= s1:
+        raise DecodeError("no msgData")
+    tag = data[o1]
+    if tag != (ber.OCTET_STRING if flags & FLAG_PRIV else ber.SEQUENCE):
         raise DecodeError("msgData does not match the privacy flag")
+    d0, d1 = _header(data, o1, s1, tag, "msgData")
+    if d1 != s1:
+        raise DecodeError("octets after msgData")
     return Parsed(msg_id, max_size, flags, data[e0:e1], boots, engine_time, data[n0:n1], a0, a1, data[v0:v1], tag, o1, d0, d1)
 
 
