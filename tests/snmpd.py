@@ -87,7 +87,7 @@ class Snmpd:
         """The i-th listening address (0 is 127.0.0.1)."""
         return f"{self.hosts[i]}:{self.port}"
 
-    def _write_config(self) -> Path:
+    def _write_config(self) -> Path:  # noqa: D401 - the one config file snmpd reads
         listen = ",".join(f"udp:{h}:{self.port}" for h in self.hosts)
         lines = [f"agentaddress {listen}", f"rocommunity {self.community} 127.0.0.0/8", f"sysName {self.sys_name}"]
         for u in self.users:
@@ -97,11 +97,13 @@ class Snmpd:
         return conf
 
     def start(self, timeout: float = 15.0) -> None:
-        conf = self._write_config()
-        env = {**os.environ, "SNMP_PERSISTENT_DIR": str(self.persist), "MIBS": ""}
+        self._write_config()
+        # SNMPCONFPATH instead of -C -c: snmpd then reads our snmpd.conf and, from the persistent
+        # directory, the engine ID and engine boots it saved when it stopped (-C skips those too)
+        env = {**os.environ, "SNMPCONFPATH": f"{self.workdir}:{self.persist}", "SNMP_PERSISTENT_DIR": str(self.persist), "MIBS": ""}
         self.log = self.workdir / "snmpd.log"
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([self.binary, "-f", "-Lo", "-C", "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT, env=env)
+            self.proc = subprocess.Popen([self.binary, "-f", "-Lo", "-I", "-smux"], stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
         getter = shutil.which("snmpget") or "/usr/bin/snmpget"
         while True:
