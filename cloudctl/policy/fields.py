@@ -71,6 +71,10 @@ DERIVED: dict[str, dict[str, FieldSpec]] = {
         "snmp_community": FieldSpec("snmp_community", "str", ("public", "reference", "literal"),
                                     "public: the well-known community; reference: env:/file:; literal: another literal"),
         "snmp_profile_defined": FieldSpec("snmp_profile_defined", "bool", doc="the profile is defined in an agent config"),
+        "snmp_auth_protocol": FieldSpec("snmp_auth_protocol", "str", ("md5", "sha", "sha224", "sha256", "sha384", "sha512"),
+                                        "SNMPv3 authentication of the node's profile (absent for v1/v2c and undefined profiles)"),
+        "snmp_priv_protocol": FieldSpec("snmp_priv_protocol", "str", ("des", "aes128", "aes192", "aes256", "aes192c", "aes256c"),
+                                        "SNMPv3 privacy of the node's profile (absent without privacy)"),
     },
     "site": {
         "county": FieldSpec("county", "str", doc="county site id at or above this site"),

@@ -59,6 +59,8 @@ class Profile:
     version: str  # 1 | 2c | 3 | unknown
     community: str | None  # public | reference | literal | None
     defined: bool
+    auth_protocol: str | None = None  # SNMPv3: md5 | sha | sha224 | ... as written (lower case); None otherwise
+    priv_protocol: str | None = None  # SNMPv3: des | aes128 | ... ("aes" reads as aes128)
 
 
 @dataclass
@@ -94,6 +96,10 @@ def _community(name: str, value: object) -> str | None:
     return "literal"
 
 
+def _protocol(value: object) -> str | None:
+    return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+
 def _walk(doc: yamlfile.Document, data: object, path: tuple, out: list[SecretField]) -> None:
     if isinstance(data, dict):
         for k, v in data.items():
@@ -122,7 +128,9 @@ def read(files: list[Path], display: dict[Path, str] | None = None) -> RepoFiles
             for name, p in prof.items():
                 if isinstance(p, dict):
                     version = _VERSIONS.get(str(p.get("version", "")).lower(), "unknown")
-                    profiles.setdefault(str(name), Profile(str(name), version, _community(str(name), p.get("community")), True))
+                    auth, priv = (_protocol(p.get("auth_protocol")), _protocol(p.get("priv_protocol"))) if version == "3" else (None, None)
+                    profiles.setdefault(str(name), Profile(str(name), version, _community(str(name), p.get("community")), True,
+                                                           auth, {"aes": "aes128"}.get(priv, priv)))
     if problems:
         raise ConfigError(problems)
     return RepoFiles(secrets, profiles)
