@@ -167,6 +167,114 @@ def agreement(agent: Agent, exporter: ex.Exporter, address: str, node: str, modu
     return compared
 
 
+FULL_GETS = [mib.SYS_DESCR, mib.SYS_OBJECT_ID, mib.SYS_UPTIME, mib.SYS_NAME, mib.IPV6_IP_FORWARDING]
+FULL_WALKS = [mib.IF_NAME, mib.IF_ALIAS, mib.IF_HIGH_SPEED, mib.IF_OPER_STATUS, mib.IP_ADDRESS_IF_INDEX, mib.IP_ADDRESS_TYPE]
+
+
+def client_only(address: str, auth: str, priv: str, uplink: int, polls: int) -> dict[str, float]:
+    """In-process CPU per full poll of the same OIDs, SNMP client only (no HTTP, no rendering): our
+    client, and pysnmp 7.1's hlapi (lookupMib=False, one shared engine) — the v3 poll path before #12."""
+    import asyncio
+    import warnings
+
+    from cloudctl.secrets import Secret
+    from cloudctl.snmp.base import Target
+    from cloudctl.snmp.client import Client
+
+    host, port = address.rsplit(":", 1)
+    uplink_oids = [f"{mib.IF_HC_IN_OCTETS}.{uplink}", f"{mib.IF_HC_OUT_OCTETS}.{uplink}"]
+    user = f"bench-{next(c for c, ap in CASES.items() if ap == (auth, priv))}"
+    target = Target(host, int(port), version="3", user=user, auth_protocol=auth, auth_key=Secret(AUTH_PW), priv_protocol=priv,
+                    priv_key=Secret(PRIV_PW))
+
+    async def ours() -> float:
+        client = Client()
+
+        async def poll() -> None:
+            await client.get(target, FULL_GETS)
+            await client.walk_columns(target, FULL_WALKS[:4])
+            await client.walk_columns(target, FULL_WALKS[4:])
+            await client.get(target, uplink_oids)
+
+        await poll()
+        c0 = time.process_time()
+        for _ in range(polls):
+            await poll()
+        cpu = time.process_time() - c0
+        await client.close()
+        return cpu / polls
+
+    async def pysnmp() -> float:
+        import pysnmp.hlapi.v3arch.asyncio as hl
+
+        names = {"sha256": hl.usmHMAC192SHA256AuthProtocol, "sha": hl.usmHMACSHAAuthProtocol, "sha512": hl.usmHMAC384SHA512AuthProtocol}
+        privs = {"aes128": hl.usmAesCfb128Protocol, "aes256": hl.usmAesBlumenthalCfb256Protocol}
+        engine = hl.SnmpEngine()
+        creds = hl.UsmUserData(user, AUTH_PW, PRIV_PW, authProtocol=names[auth], privProtocol=privs[priv])
+        transport = await hl.UdpTransportTarget.create((host, int(port)), timeout=2, retries=1)
+        ctx = hl.ContextData()
+
+        async def poll() -> None:
+            for oids in (FULL_GETS, uplink_oids):
+                err, status, _, _ = await hl.get_cmd(engine, creds, transport, ctx, *(hl.ObjectType(hl.ObjectIdentity(o)) for o in oids), lookupMib=False)
+                assert not err and not status, err
+            for col in FULL_WALKS:
+                async for err, status, _, _ in hl.bulk_walk_cmd(engine, creds, transport, ctx, 0, 10, hl.ObjectType(hl.ObjectIdentity(col)),
+                                                                 lookupMib=False, lexicographicMode=False):
+                    assert not err and not status, err
+
+        await poll()
+        c0 = time.process_time()
+        for _ in range(max(10, polls // 10)):
+            await poll()
+        cpu = time.process_time() - c0
+        engine.close_dispatcher()
+        return cpu / max(10, polls // 10)
+
+    with warnings.catch_warnings():  # pysnmp 7.1 warns about cryptography's CFB move
+        warnings.simplefilter("ignore")
+        return {"ours": asyncio.run(ours()), "pysnmp": asyncio.run(pysnmp())}
+
+
+def live_latency_beside_a_dead_node(address: str) -> float:
+    """Seconds the slowest of 50 GETs to a live node takes while one to a dead node waits for its
+    2 s timeout (the figure tests/unit/test_snmp_client.py no longer times)."""
+    import asyncio
+    import socket
+
+    from cloudctl.secrets import Secret
+    from cloudctl.snmp.base import SnmpError, Target
+    from cloudctl.snmp.client import Client
+
+    host, port = address.rsplit(":", 1)
+
+    async def main() -> float:
+        dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        dead.bind(("127.0.0.1", 0))
+        client = Client()
+        live = Target(host, int(port), community=Secret(COMMUNITY))
+        await client.get(live, [mib.SYS_NAME])
+        waiting = asyncio.ensure_future(client.get(Target("127.0.0.1", dead.getsockname()[1], community=Secret(COMMUNITY), timeout=2.0, retries=0),
+                                                   [mib.SYS_NAME]))
+        times = []
+
+        async def one() -> None:
+            t = time.perf_counter()
+            await client.get(live, [mib.SYS_NAME])
+            times.append(time.perf_counter() - t)
+
+        await asyncio.gather(*(one() for _ in range(50)))
+        try:
+            await waiting
+        except SnmpError:
+            pass
+        await client.close()
+        dead.close()
+        return max(times)
+
+    return asyncio.run(main())
+
+
 def localization_cost() -> dict[str, float]:
     """Seconds per call: the password → key hash (once per password) and the localization per
     node (auth + priv keys for one engine ID), for the target case and for the Reeder extension."""
@@ -183,7 +291,15 @@ def localization_cost() -> dict[str, float]:
 
 
 def sweep_v3(workdir: Path, nodes: int, down: float, agent_cpu: int) -> dict[str, float]:
-    """N simulated SNMPv3 nodes (SHA-256/AES-128), 10 % down, polled by the agent pinned to one CPU."""
+    """N simulated SNMPv3 nodes (SHA-256/AES-128), 10 % down, polled by the agent pinned to one CPU;
+    then, with one more node that serves endless new long OIDs over SNMPv3, 50,000 hostile datagrams
+    sprayed at the agent's socket (#11): its RSS, and whether the fleet stayed up."""
+    import random
+    import socket
+
+    from cloudctl.sim.snmp.usm import UsmUser
+    from tests.integration.test_agent_spray import Endless, hostile_datagrams, udp_ports
+
     inv = workdir / "sim-inventory"
     env = {**os.environ, "BENCH_AUTH": AUTH_PW, "BENCH_PRIV": PRIV_PW}
     other = {c for c in os.sched_getaffinity(0) if c != agent_cpu} or {agent_cpu}
@@ -192,11 +308,18 @@ def sweep_v3(workdir: Path, nodes: int, down: float, agent_cpu: int) -> dict[str
                             "--v3-priv-protocol", "aes128", "--v3-priv-key", "env:BENCH_PRIV", "--write-inventory", str(inv)],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=env,
                            preexec_fn=lambda: os.sched_setaffinity(0, other))
+    user = UsmUser("bench", "sha256", AUTH_PW, PRIV_PW, "aes128")
+    endless = Endless({"bench": (user, *user.master_keys())})
+    endless.start()
     agent = None
     try:
         line = sim.stdout.readline()
         if "ready" not in line:
             raise SystemExit(f"simulator did not start: {line!r}")
+        data = yaml.safe_load((inv / "nodes.yaml").read_text())
+        data["nodes"].append({"id": "hostile-endless", "site": data["nodes"][-1]["site"], "role": "access",
+                              "address": f"127.0.0.1:{endless.port}", "snmp": "sim", "uplink_mbps": 100})
+        (inv / "nodes.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
         port = ex.free_port()
         (workdir / "agent.yaml").write_text(yaml.safe_dump({
             "inventory": "sim-inventory", "listen": f"127.0.0.1:{port}", "interval": "1s", "static_interval": "1h", "concurrency": 512,
@@ -211,21 +334,50 @@ def sweep_v3(workdir: Path, nodes: int, down: float, agent_cpu: int) -> dict[str
                 raise SystemExit("agent did not become ready")
             time.sleep(0.2)
 
-        def metric(text: str, name: str) -> float:
-            return next(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name + " ") or line.startswith(name + "{"))
+        def metric(text: str, name: str, **labels: str) -> float:
+            return sum(v for lab, v in ex.samples(text).get(name, []) if all(lab.get(k) == x for k, x in labels.items()))
+
+        def sweeps(n: int) -> tuple[str, list[float]]:
+            text = ex.get(base + "/metrics")[1].decode()
+            seen, durations = metric(text, "egov_agent_sweeps_total"), []
+            while len(durations) < n:
+                time.sleep(0.2)
+                text = ex.get(base + "/metrics")[1].decode()
+                if metric(text, "egov_agent_sweeps_total") > seen:
+                    seen = metric(text, "egov_agent_sweeps_total")
+                    durations.append(metric(text, "egov_agent_sweep_duration_seconds"))
+            return text, durations
 
         text = ex.get(base + "/metrics")[1].decode()
         first = metric(text, "egov_agent_sweep_duration_seconds")
-        seen, durations = metric(text, "egov_agent_sweeps_total"), []
-        while len(durations) < 3:
-            time.sleep(0.2)
-            text = ex.get(base + "/metrics")[1].decode()
-            if metric(text, "egov_agent_sweeps_total") > seen:
-                seen = metric(text, "egov_agent_sweeps_total")
-                durations.append(metric(text, "egov_agent_sweep_duration_seconds"))
-        up = metric(text, 'egov_agent_nodes{state="up"}')
-        return {"first_sweep_s": first, "sweep_s": statistics.median(durations), "up": up, "rss_mb": rss_mb(agent.pid)}
+        text, durations = sweeps(3)
+        up = metric(text, "egov_agent_nodes", state="up")
+        rss = rss_mb(agent.pid)
+        # the spray: 50,000 hostile datagrams at the agent's socket from three addresses
+        pool = hostile_datagrams(random.Random(11))
+        target = ("127.0.0.1", next(iter(udp_ports(agent.pid))))
+        senders = []
+        for host in ("127.0.0.1", "127.0.0.77", "127.9.9.9"):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind((host, 0))
+            senders.append(sock)
+        for i in range(50_000):
+            try:
+                senders[i % 3].sendto(pool[i % len(pool)], target)
+            except OSError:
+                pass
+            if i % 2000 == 1999:
+                time.sleep(0.005)
+        for sock in senders:
+            sock.close()
+        text, after = sweeps(2)
+        return {"first_sweep_s": first, "sweep_s": statistics.median(durations), "up": up, "rss_mb": rss,
+                "up_after_spray": metric(text, "egov_agent_nodes", state="up"), "rss_after_spray_mb": rss_mb(agent.pid),
+                "read": metric(text, "egov_agent_snmp_events_total", protocol="udp", event="datagrams"),
+                "limits": metric(text, "egov_node_poll_errors_total", node="hostile-endless", kind="limits"),
+                "sweep_after_spray_s": statistics.median(after)}
     finally:
+        endless.stop.set()
         if agent is not None:
             agent.send_signal(signal.SIGTERM)
             agent.wait(30)
@@ -285,6 +437,8 @@ def main() -> int:
                         results.setdefault((case, mode, "exporter"), []).append(e)
                         line.append(f"{case}/{mode} {a * 1e3:.3f}/{e * 1e3:.3f}")
                 print(f"round {r + 1} (agent/exporter ms): " + ", ".join(line), flush=True)
+            client_cpu = client_only(address[TARGET_CASE], *CASES[TARGET_CASE], uplink, args.polls)
+            latency = live_latency_beside_a_dead_node(address["v2c"])
         finally:
             for a in (agents or {}).values():
                 a.stop()
@@ -308,6 +462,11 @@ def main() -> int:
                 judge.check(f"SNMPv3 authPriv {case}: agent /probe full poll CPU ≤ 1.0× the exporter's /snmp {tag}", af / ef, 1.0, unit="×", anchor=anchor)
                 judge.check(f"SNMPv3 authPriv {case}: agent /probe steady poll CPU ≤ 1.0× the exporter's /snmp {tag}", ast / ef, 1.0, unit="×", anchor=anchor)
 
+    print(f"\nSNMP client only, in-process, per full {TARGET_CASE} poll of the same OIDs (no HTTP, no rendering): "
+          f"ours {client_cpu['ours'] * 1e3:.3f} ms, pysnmp 7.1 hlapi {client_cpu['pysnmp'] * 1e3:.3f} ms "
+          f"({client_cpu['pysnmp'] / client_cpu['ours']:.1f}× ours; the poll path before #12)")
+    print(f"50 GETs to a live node while one to a dead node waits for its 2 s timeout: the slowest took {latency * 1e3:.1f} ms")
+
     keys = localization_cost()
     print(f"\nkey localization (once per user and engine, never per poll): password → key {keys['password_to_key'] * 1e3:.2f} ms per password; "
           f"per node SHA-256/AES-128 (auth + priv keys, HMAC pads, cipher) {keys['localize_sha256_aes128'] * 1e6:.1f} µs; "
@@ -316,12 +475,19 @@ def main() -> int:
     if args.sweep_nodes:
         with tempfile.TemporaryDirectory(prefix="bench-snmp-sweep-") as tmp:
             s = sweep_v3(Path(tmp), args.sweep_nodes, 0.1, cpus[0])
-        print(f"\nsweep of {args.sweep_nodes} simulated SNMPv3 nodes (SHA-256/AES-128, 10 % down), agent on one CPU: first sweep "
-              f"{s['first_sweep_s']:.2f} s (discovery, keys, full polls), counter sweeps {s['sweep_s']:.2f} s (median of 3), "
-              f"{s['up']:.0f} up, agent RSS {s['rss_mb']:.1f} MB")
+        print(f"\nsweep of {args.sweep_nodes} simulated SNMPv3 nodes (SHA-256/AES-128, 10 % down) + 1 node serving endless long OIDs, "
+              f"agent on one CPU: first sweep {s['first_sweep_s']:.2f} s (discovery, keys, full polls), counter sweeps {s['sweep_s']:.2f} s "
+              f"(median of 3), {s['up']:.0f} up, agent RSS {s['rss_mb']:.1f} MB")
+        print(f"after 50,000 hostile datagrams ({s['read']:.0f} datagrams read by the agent in all): {s['up_after_spray']:.0f} up, "
+              f"counter sweeps {s['sweep_after_spray_s']:.2f} s, agent RSS {s['rss_after_spray_mb']:.1f} MB; the endless-OID node "
+              f"down with kind=limits {s['limits']:.0f} times")
         judge.check(f"SNMPv3 sweep of {args.sweep_nodes} simulated nodes, 10 % unreachable, agent on one core, ≤ 30 s (#12)", s["first_sweep_s"], 30, unit="s",
                     anchor=f"counter sweeps {s['sweep_s']:.2f} s")
         judge.check(f"agent RSS after SNMPv3 sweeps of {args.sweep_nodes} nodes < 200 MB (#12)", s["rss_mb"], 200, unit="MB")
+        judge.check(f"agent RSS at {args.sweep_nodes} nodes after 50,000 hostile datagrams and an endless-OID node < 200 MB (#11)",
+                    s["rss_after_spray_mb"], 200, unit="MB", anchor=f"{s['rss_mb']:.1f} MB before the spray")
+        judge.check("every answering node still up after the spray (#11)", s["up_after_spray"], s["up"], op=">=", unit="nodes")
+        judge.check("the endless-OID node reported with kind=limits (#11)", s["limits"], 1, op=">=", unit="polls")
     return judge.finish()
 
 

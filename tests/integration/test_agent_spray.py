@@ -24,6 +24,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from cloudctl.sim.snmp.usm import UsmAgent, is_v3
 from cloudctl.snmp import ber, mib, pdu, v3msg
 from tests.conftest import ROOT
 from tests.snmp_exporter import free_port, get
@@ -63,9 +64,10 @@ def rss_mb(pid: int) -> float:
 
 
 class Endless(threading.Thread):
-    """A node whose every column goes on for ever with new OIDs of ~100 sub-identifiers."""
+    """A node whose every column goes on for ever with new OIDs of ~100 sub-identifiers; SNMPv2c,
+    and SNMPv3 too when given the simulator's USM users (``{name: (UsmUser, Ku auth, Ku priv)}``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, v3_users: dict | None = None) -> None:
         super().__init__(daemon=True)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
@@ -74,28 +76,39 @@ class Endless(threading.Thread):
         self.counter = 0
         self.answers = 0
         self.stop = threading.Event()
+        self.usm = None
+        if v3_users:
+            self.usm = UsmAgent(b"\x80\x00\x1f\x88\x04endless", v3_users)
+
+    def respond_pdu(self, req: pdu.Message, overhead: int = 0) -> bytes:
+        names = [ber.oid_of(raw)[0] for raw, _, _ in req.varbinds]
+        if req.pdu_type == pdu.GET:
+            vbs = [(name, ber.INTEGER, 1) for name in names]
+        else:  # GETBULK: rows of the columns asked for (row after row), each OID new and long
+            vbs = []
+            for _ in range(max(1, min(req.error_index, 10))):
+                for name in names:
+                    self.counter += 1
+                    tail = [str(self.counter)] + [str((self.counter * 7919 + k) % 100_000) for k in range(95)]
+                    column = next((c for c in COLUMNS if name == c or name.startswith(c + ".")), name)
+                    vbs.append((".".join([column, *tail]), ber.OCTET_STRING, b"v" * 30))
+        return pdu.encode_pdu(pdu.RESPONSE, req.request_id, 0, 0,
+                              [pdu.encode_varbind(ber.encode_oid(o), ber.encode_value(t, v)) for o, t, v in vbs])
 
     def run(self) -> None:
         while not self.stop.is_set():
             try:
                 data, addr = self.sock.recvfrom(65535)
-                req = pdu.decode_message(data)
+                if self.usm is not None and is_v3(data):
+                    reply = self.usm.handle(data, self.respond_pdu)
+                else:
+                    req = pdu.decode_message(data)
+                    reply = pdu.wrap(pdu.VERSION_2C, req.community, self.respond_pdu(req))
             except (OSError, ber.DecodeError):
                 continue
-            names = [ber.oid_of(raw)[0] for raw, _, _ in req.varbinds]
-            if req.pdu_type == pdu.GET:
-                vbs = [(name, ber.INTEGER, 1) for name in names]
-            else:  # GETBULK: rows of the columns asked for (row after row), each OID new and long
-                vbs = []
-                for _ in range(max(1, min(req.error_index, 10))):
-                    for name in names:
-                        self.counter += 1
-                        tail = [str(self.counter)] + [str((self.counter * 7919 + k) % 100_000) for k in range(95)]
-                        column = next(c for c in COLUMNS if name == c or name.startswith(c + "."))
-                        vbs.append((".".join([column, *tail]), ber.OCTET_STRING, b"v" * 30))
-            reply = pdu.Message(pdu.VERSION_2C, req.community, pdu.RESPONSE, req.request_id, 0, 0, vbs)
-            self.sock.sendto(pdu.encode_message(reply), addr)
-            self.answers += 1
+            if reply is not None:
+                self.sock.sendto(reply, addr)
+                self.answers += 1
 
 
 def hostile_datagrams(rng: random.Random) -> list[bytes]:
