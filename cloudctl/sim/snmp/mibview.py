@@ -13,6 +13,7 @@ import bisect
 from collections.abc import Callable
 
 from cloudctl.snmp import ber, pdu
+from cloudctl.snmp.cache import ByteBoundedCache
 
 # A value is either fixed (tag, value) or dynamic: a callable returning (tag, value) now.
 Dynamic = Callable[[], tuple[int, object]]
@@ -22,20 +23,19 @@ _NO_SUCH_OBJECT = b"\x80\x00"
 _NO_SUCH_INSTANCE = b"\x81\x00"
 
 
-# Column and scalar OIDs repeat across thousands of nodes: parse and encode each once.
-_OIDS: dict[str, tuple[tuple[int, ...], bytes, bytes]] = {}
-_OIDS_MAX = 100_000
+# Column and scalar OIDs repeat across thousands of nodes: parse and encode each once (bounded in
+# bytes, like every cache of the SNMP code).
+_OIDS: ByteBoundedCache[str, tuple[tuple[int, ...], bytes, bytes]] = ByteBoundedCache(
+    32 << 20, lambda k, v: 2 * len(k) + 2 * len(v[1]) + 12 * len(v[0]) + 150)
 
 
 def _oid(oid: str) -> tuple[tuple[int, ...], bytes, bytes]:
     """(arcs, content octets, full TLV) of a dotted OID."""
-    hit = _OIDS.get(oid)
+    hit = _OIDS.lookup(oid)
     if hit is None:
         arcs = tuple(map(int, oid.split(".")))
         raw = ber.encode_oid_content(arcs)
-        hit = (arcs, raw, ber.tlv(ber.OID, raw))
-        if len(_OIDS) < _OIDS_MAX:
-            _OIDS[oid] = hit
+        hit = _OIDS.put(oid, (arcs, raw, ber.tlv(ber.OID, raw)))
     return hit
 
 
