@@ -125,8 +125,8 @@ class Principal:
     level: int
     auth: usm.AuthProtocol | None
     priv: usm.PrivProtocol | None
-    auth_password: bytes = b""
-    priv_password: bytes = b""
+    auth_password: bytes = field(default=b"", repr=False)  # never in a repr, log or exception
+    priv_password: bytes = field(default=b"", repr=False)
     fingerprint: bytes = b""  # a keyed hash of the passwords: notices a rotated key, reveals nothing
     session_key: tuple = field(init=False, repr=False, compare=False)
 
@@ -343,7 +343,7 @@ class V3Client(CommandGenerator):
         rid = self.transport.new_id()
         self.stats["discoveries"] += 1
         scoped = v3msg.scoped_pdu(b"", b"", pdu.encode_pdu(pdu.GET, rid, 0, 0, b""))
-        data = v3msg.encode(rid, FLAG_REPORTABLE, _EMPTY, 0, 0, _EMPTY, None, b"", scoped)
+        data = v3msg.encode(rid, FLAG_REPORTABLE, _EMPTY, 0, 0, _EMPTY, None, b"", scoped, self._max_bytes(target))
         req = Request(host, target.port, True, self._max_bytes(target), self._accept_discovery, None)
         report = await self.transport.exchange(rid, req, family, data, target.timeout, target.retries, self.stats, where)
         if not 5 <= len(report.engine_id) <= v3msg.MAX_ENGINE_ID:
@@ -367,8 +367,9 @@ class V3Client(CommandGenerator):
             msg_data = ber.tlv(ber.OCTET_STRING, ciphertext)
         else:
             priv_params, msg_data = b"", scoped
-        data = v3msg.encode(rid, session.flags, session.engine_tlv, boots, etime, session.user_tlv, session.auth, priv_params, msg_data)
-        req = Request(host, target.port, True, self._max_bytes(target), self._accept, (engine, session))
+        max_bytes = self._max_bytes(target)
+        data = v3msg.encode(rid, session.flags, session.engine_tlv, boots, etime, session.user_tlv, session.auth, priv_params, msg_data, max_bytes)
+        req = Request(host, target.port, True, max_bytes, self._accept, (engine, session))
         return await transport.exchange(rid, req, family, data, target.timeout, target.retries if retries is None else retries,
                                         self.stats, f"{target.host}:{target.port}")
 

@@ -177,17 +177,19 @@ def decode_scoped(data: bytes, start: int, stop: int, *, padded: bool = False) -
 
 
 def encode(msg_id: int, flags: int, engine_id_tlv: bytes, boots: int, engine_time: int, user_tlv: bytes,
-           auth: Authenticator | None, priv_params: bytes, msg_data: bytes) -> bytes:
+           auth: Authenticator | None, priv_params: bytes, msg_data: bytes, max_size: int = MAX_MESSAGE_SIZE) -> bytes:
     """A whole message; with ``auth`` its msgAuthenticationParameters hold the HMAC (RFC 3414
     §6.3.1: computed over the message with that field zeroed, then written in place).
     ``engine_id_tlv`` and ``user_tlv`` are the encoded OCTET STRINGs (callers keep them per session);
-    ``msg_data`` is the scoped PDU SEQUENCE or the OCTET STRING of its ciphertext."""
+    ``msg_data`` is the scoped PDU SEQUENCE or the OCTET STRING of its ciphertext; ``max_size``
+    the largest answer the sender accepts (msgMaxSize: an agent trims a GETBULK answer to fit)."""
     head = engine_id_tlv + ber.encode_int(boots) + ber.encode_int(engine_time) + user_tlv
     auth_tlv = ber.tlv(ber.OCTET_STRING, auth.zeros) if auth is not None else b"\x04\x00"
     content = head + auth_tlv + ber.tlv(ber.OCTET_STRING, priv_params)
     usm_seq = ber.tlv(ber.SEQUENCE, content)
     usm = ber.tlv(ber.OCTET_STRING, usm_seq)
-    header = ber.tlv(ber.SEQUENCE, ber.encode_int(msg_id) + _HEADER_TAIL + _FLAGS[flags & 7] + _MODEL)
+    size = _HEADER_TAIL if max_size == MAX_MESSAGE_SIZE else ber.encode_int(max_size)
+    header = ber.tlv(ber.SEQUENCE, ber.encode_int(msg_id) + size + _FLAGS[flags & 7] + _MODEL)
     body = _VERSION + header + usm + msg_data
     whole = ber.tlv(ber.SEQUENCE, body)
     if auth is None:

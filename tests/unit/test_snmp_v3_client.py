@@ -42,6 +42,7 @@ class SimNode(asyncio.DatagramProtocol):
         self.view = _view()
         self.requests = 0
         self.tamper = None
+        self.ignore_max_size = False  # a buggy agent answers past the manager's msgMaxSize
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport) -> None:  # noqa: ANN001
@@ -49,7 +50,11 @@ class SimNode(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr) -> None:  # noqa: ANN001
         self.requests += 1
-        reply = self.usm.handle(data, self.view.respond_pdu)
+
+        def respond(req, overhead, max_size):  # noqa: ANN001, ANN202
+            return self.view.respond_pdu(req, overhead=overhead, max_size=None if self.ignore_max_size else max_size)
+
+        reply = self.usm.handle(data, respond)
         if reply is not None and self.tamper is not None:
             reply = self.tamper(reply)
         if reply is not None:
@@ -287,9 +292,26 @@ def test_an_answer_with_a_bad_digest_is_dropped_and_the_request_times_out():
     run(main())
 
 
+def test_a_small_max_response_bytes_is_announced_as_msg_max_size_and_honoured():
+    async def main():
+        node = await start_node()
+        client = Client()
+        try:
+            rows = await client.walk(v3(node.port, max_response_bytes=500, max_repetitions=25), COL)
+        finally:
+            await client.close()
+        assert [o for o, _ in rows] == [f"{COL}.{i}" for i in range(1, 26)]
+        # discovery + pages the agent trimmed to fit 500 octets (25 rows would have fitted 1,472: 2 pages)
+        assert node.requests >= 1 + 3
+        assert client.stats["udp"]["too_large"] == 0
+
+    run(main())
+
+
 def test_an_answer_over_max_response_bytes_is_dropped_unread_and_reported_as_limits():
     async def main():
         node = await start_node()
+        node.ignore_max_size = True
         client = Client()
         try:
             got = await client.get(v3(node.port, max_response_bytes=484), [SYS_NAME])

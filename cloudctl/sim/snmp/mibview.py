@@ -75,11 +75,12 @@ class MibView:
         body = self.respond_pdu(req, overhead=60 + len(req.community))
         return None if body is None else pdu.wrap(req.version, req.community, body)
 
-    def respond_pdu(self, req: pdu.Message, *, overhead: int = 60) -> bytes | None:
+    def respond_pdu(self, req: pdu.Message, *, overhead: int = 60, max_size: int | None = None) -> bytes | None:
         """The Response PDU alone (what SNMPv3 wraps in a scoped PDU); ``overhead`` is what the
-        wrapping adds, so that the whole message fits in ``max_size``."""
+        wrapping adds, so that the whole message fits in ``max_size`` — the view's own, or the
+        requester's if smaller (SNMPv3's msgMaxSize, RFC 3412 §6.1)."""
         n = len(self.keys)
-        budget = self.max_size - overhead
+        budget = min(self.max_size, max_size or self.max_size) - overhead
         names = [ber.oid_of(raw) for raw, _, _ in req.varbinds]
         out: list[bytes] = []
         if req.pdu_type == pdu.GET:

@@ -135,7 +135,7 @@ class UsmAgent:
         if level & required != required:  # VACM (snmpd's "rouser NAME priv|auth"): access at the user's full level only
             body: bytes | None = pdu.encode_pdu(pdu.RESPONSE, req.request_id, AUTHORIZATION_ERROR, 0, b"")
         else:
-            body = respond_pdu(req, overhead=220 + len(m.user) + len(self.engine_id))
+            body = respond_pdu(req, overhead=220 + len(m.user) + len(self.engine_id), max_size=m.max_size)
         if body is None:
             return None
         return self._message(m, level, body, keys)
