@@ -80,7 +80,7 @@ class Endless(threading.Thread):
         if v3_users:
             self.usm = UsmAgent(b"\x80\x00\x1f\x88\x04endless", v3_users)
 
-    def respond_pdu(self, req: pdu.Message, overhead: int = 0) -> bytes:
+    def respond_pdu(self, req: pdu.Message, overhead: int = 0, max_size: int | None = None) -> bytes:  # ignores both: hostile
         names = [ber.oid_of(raw)[0] for raw, _, _ in req.varbinds]
         if req.pdu_type == pdu.GET:
             vbs = [(name, ber.INTEGER, 1) for name in names]
