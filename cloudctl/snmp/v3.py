@@ -326,16 +326,20 @@ class V3Client(CommandGenerator):
         fut = self._discovering[endpoint] = asyncio.get_running_loop().create_future()
         try:
             engine = await self._discover_once(target, family, host)
-            fut.set_result(engine)
-            return engine
         except asyncio.CancelledError:
             fut.cancel()
             raise
-        except Exception as exc:  # noqa: BLE001 - handed on to the polls sharing this discovery, then re-raised
+        except SnmpError as exc:
             fut.set_exception(exc)
             fut.exception()  # mark it retrieved: nobody else may be waiting
             raise
+        else:
+            fut.set_result(engine)
+            return engine
         finally:
+            if not fut.done():  # anything else: the polls sharing this discovery fail too, not hang
+                fut.set_exception(SnmpError("internal", f"the engine discovery of {target.host}:{target.port} failed"))
+                fut.exception()
             del self._discovering[endpoint]
 
     async def _discover_once(self, target: Target, family: int, host: str) -> Engine:
