@@ -12,13 +12,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cloudctl import yamlfile
 from cloudctl.errors import ConfigError, Location, Problem
 from cloudctl.secrets import Secret, with_base
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudctl.store.url import StoreURL
 
 ENV_CONFIG = "CLOUDCTL_CONFIG"
 LOCAL_NAME = "cloudctl.yaml"
@@ -36,7 +39,9 @@ class ProviderBase(Strict):
     project: str | None = Field(None, description="Project / tenant name to scope to")
     verify: bool = Field(True, description="Verify TLS certificates")
     ca_bundle: Path | None = Field(None, description="PEM bundle of the government's private CA")
-    timeout: float = Field(30.0, gt=0, description="Per-request timeout, seconds")
+    timeout: float = Field(30.0, gt=0, description="Total deadline of one request (connect and every read), seconds")
+    deadline: float | None = Field(None, gt=0, description="Deadline of this provider's whole sync, seconds (default: none)")
+    max_response_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="Largest response body read, bytes; reading stops past it")
     max_retries: int = Field(4, ge=0, le=10)
     concurrency: int = Field(8, ge=1, le=64, description="Parallel requests to this provider")
     page_size: int = Field(500, ge=1, le=1000)
@@ -125,11 +130,20 @@ class ZStackProvider(ProviderBase):
 Provider = Annotated[Union[OpenStackProvider, HuaweiProvider, ZStackProvider], Field(discriminator="driver")]
 
 
+class Retention(Strict):
+    """``retention:``: which snapshots ``cloudctl sync`` keeps (applied after each sync; see ``snapshots prune``)."""
+
+    keep_last: int | None = Field(None, ge=1, description="The N newest snapshots")
+    keep_daily: int | None = Field(None, ge=1, description="The newest snapshot of each of the last D days that have one")
+    keep_monthly: int | None = Field(None, ge=1, description="The newest snapshot of each of the last M months that have one")
+
+
 class Config(Strict):
     """The whole ``cloudctl.yaml``."""
 
     inventory: Path | None = Field(None, description="Inventory directory (default ./inventory)")
-    store: Path | None = Field(None, description="SQLite store file (default in the user data dir)")
+    store: str | None = Field(None, description="Store: a SQLite path, sqlite:///path or postgresql://user@host/db (default: the user data dir)")
+    retention: Retention | None = Field(None, description="Snapshots to keep after each sync")
     policies: Path | None = Field(None, description="Policy directory (default ./policies)")
     lang: Literal["zh", "en"] | None = Field(None, description="Language of messages and reports")
     providers: dict[str, Provider] = Field(default_factory=dict)
@@ -142,6 +156,7 @@ class LoadedConfig:
     config: Config
     source: Path | None  # None: built-in defaults
     warnings: list[Problem] = field(default_factory=list)
+    doc: yamlfile.Document | None = field(default=None, repr=False)  # where each value is (file:line)
 
     @property
     def base_dir(self) -> Path:
@@ -162,8 +177,17 @@ class LoadedConfig:
         return self.resolve(self.config.policies, Path.cwd() / "policies")
 
     @property
+    def store_url(self) -> "StoreURL":
+        """The configured store (relative paths against the config file's directory)."""
+        from cloudctl.store.url import parse as parse_url
+
+        return parse_url(self.config.store or default_store_path(), self.base_dir)
+
+    @property
     def store_path(self) -> Path:
-        return self.resolve(self.config.store, default_store_path())
+        """The store for messages and SQLite-only callers (a PostgreSQL store: its URL, without secrets)."""
+        url = self.store_url
+        return url.path if url.path is not None else Path(url.display)
 
     def provider_secret(self, secret: Secret) -> Secret:
         """Bind a secret to this config's directory so ``file:`` references are file-relative."""
@@ -238,7 +262,15 @@ def parse(doc: yamlfile.Document) -> LoadedConfig:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(yamlfile.pydantic_problems(doc, exc, echo_input=False)) from None
-    return LoadedConfig(cfg, Path(doc.path), literal_secret_warnings(doc, cfg))
+    loaded = LoadedConfig(cfg, Path(doc.path), literal_secret_warnings(doc, cfg), doc)
+    if cfg.store is not None:
+        from cloudctl.errors import UsageError
+
+        try:
+            loaded.store_url  # noqa: B018 - validate the URL with the file's line in the message
+        except UsageError as exc:
+            raise ConfigError(Problem(doc.where(("store",)), exc.message, exc.hint, "store")) from None
+    return loaded
 
 
 def load(explicit: str | os.PathLike[str] | None = None) -> LoadedConfig:
@@ -246,7 +278,7 @@ def load(explicit: str | os.PathLike[str] | None = None) -> LoadedConfig:
     path = discover(explicit)
     if path is None:
         return LoadedConfig(Config(), None)
-    return parse(yamlfile.load(path))
+    return parse(yamlfile.load(path, max_bytes=yamlfile.CONFIG_MAX_BYTES))
 
 
 def redacted(cfg: Config) -> dict:
@@ -259,13 +291,15 @@ def redacted(cfg: Config) -> dict:
     return data
 
 
-def unresolved_secrets(source: str, sections: dict[str, BaseModel], bind: Any) -> list[Problem]:
+def unresolved_secrets(source: str, sections: dict[str, BaseModel], bind: Any, doc: yamlfile.Document | None = None) -> list[Problem]:
     """A problem for every secret field of ``sections`` (field prefix -> model) that cannot be resolved.
 
     ``bind`` turns a Secret into the one to reveal (relative ``file:`` paths against the config's
     directory). Messages name the reference, never a value. Shared by cloudctl.yaml and agent.yaml.
+    With the config's ``doc``, each problem points at the field's line (``file:line:col``).
     """
     from cloudctl.errors import SecretError
+    from cloudctl.redact import remember_secret
 
     problems: list[Problem] = []
     for prefix, model in sections.items():
@@ -273,9 +307,10 @@ def unresolved_secrets(source: str, sections: dict[str, BaseModel], bind: Any) -
             value = getattr(model, fname)
             if isinstance(value, Secret):
                 try:
-                    bind(value).reveal()
+                    remember_secret(bind(value).reveal())  # masked in every log line from now on
                 except SecretError as exc:
-                    problems.append(Problem(Location(source), str(exc), exc.hint, f"{prefix}.{fname}"))
+                    where = doc.where((*prefix.split(".", 1), fname)) if doc is not None else Location(source)
+                    problems.append(Problem(where, str(exc), exc.hint, f"{prefix}.{fname}"))
     return problems
 
 
@@ -283,6 +318,6 @@ def check_secrets(loaded: LoadedConfig) -> None:
     """Resolve every secret reference; raise :class:`ConfigError` listing the ones that fail."""
     source = str(loaded.source) if loaded.source else "<defaults>"
     sections = {f"providers.{name}": prov for name, prov in loaded.config.providers.items()}
-    problems = unresolved_secrets(source, sections, loaded.provider_secret)
+    problems = unresolved_secrets(source, sections, loaded.provider_secret, loaded.doc)
     if problems:
         raise ConfigError(problems)

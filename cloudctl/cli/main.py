@@ -29,13 +29,15 @@ app = typer.Typer(
 
 # Command groups and commands, registered explicitly. Each module imports only typer at top
 # level; the work happens inside the command functions.
-GROUPS: dict[str, tuple[str, str]] = {
+GROUPS: dict[str, tuple[str, str | None]] = {
     # name: ("module:attribute", help)
     "config": ("cloudctl.cli.config_cmd:app", "Show and check the effective configuration."),
     "inventory": ("cloudctl.cli.inventory_cmd:app", "Validate and summarise the inventory of record."),
     "sim": ("cloudctl.cli.sim_cmd:app", "Run the simulators of the clouds and of the SNMP fleet."),
     "migrate": ("cloudctl.cli.migrate_cmd:app", "Migration progress and the plan's KPIs (上云迁移)."),
     "policy": ("cloudctl.cli.policy_cmd:app", "Check the inventory against the plan's policies (CI)."),
+    "snapshots": ("cloudctl.cli.store_cmd:snapshots_app", None),  # help: the listing's docstring
+    "store": ("cloudctl.cli.store_cmd:store_app", "The store itself: schema upgrades.\n\nExample:  cloudctl store upgrade --dry-run"),
 }
 COMMANDS: dict[str, str] = {
     # name: "module:function"
@@ -45,7 +47,6 @@ COMMANDS: dict[str, str] = {
     "ls": "cloudctl.cli.cloud_cmd:ls",
     "show": "cloudctl.cli.cloud_cmd:show",
     "diff": "cloudctl.cli.cloud_cmd:diff",
-    "snapshots": "cloudctl.cli.cloud_cmd:snapshots",
     "export": "cloudctl.cli.cloud_cmd:export",
     "capacity": "cloudctl.cli.cloud_cmd:capacity",
 }
@@ -57,7 +58,7 @@ def _load(ref: str):  # noqa: ANN202
 
 
 for _name, (_ref, _help) in GROUPS.items():
-    app.add_typer(_load(_ref), name=_name, help=_help)
+    app.add_typer(_load(_ref), name=_name, **({"help": _help} if _help else {}))
 for _name, _ref in COMMANDS.items():
     app.command(name=_name)(_load(_ref))
 
@@ -92,9 +93,10 @@ def _globals(
             raise UsageError(str(exc)) from None
         state.current.lang = lang
     if debug:
-        import logging
+        from cloudctl import redact
 
-        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        # Tokens, sessions and credentials are masked by a filter on the handler (httpcore logs headers).
+        redact.basic_config("DEBUG", "%(levelname)s %(name)s: %(message)s")
 
 
 def main(argv: list[str] | None = None, *, application: typer.Typer | None = None) -> int:
@@ -132,9 +134,9 @@ def main(argv: list[str] | None = None, *, application: typer.Typer | None = Non
         return ExitCode.INVALID
     except CloudctlError as exc:
         if state.current.debug:
-            import traceback
+            from cloudctl.redact import print_traceback
 
-            traceback.print_exc()
+            print_traceback()
         error(str(exc), exc.hint)
         return exc.exit_code
     except BrokenPipeError:
@@ -146,9 +148,9 @@ def main(argv: list[str] | None = None, *, application: typer.Typer | None = Non
         return ExitCode.OK
     except Exception as exc:  # noqa: BLE001 - the single top-level boundary
         if state.current.debug:
-            import traceback
+            from cloudctl.redact import print_traceback
 
-            traceback.print_exc()
+            print_traceback()
         error(t("internal_error", kind=type(exc).__name__))
         return ExitCode.INTERNAL
 

@@ -8,8 +8,10 @@ from cloudctl.i18n.catalog_agent import MESSAGES as _agent
 from cloudctl.i18n.catalog_cloud import MESSAGES as _cloud
 from cloudctl.i18n.catalog_policy import MESSAGES as _policy
 from cloudctl.i18n.catalog_report import MESSAGES as _report
+from cloudctl.i18n.catalog_security import MESSAGES as _security
 from cloudctl.i18n.catalog_sim_cloud import MESSAGES as _sim_cloud
 from cloudctl.i18n.catalog_sim_snmp import MESSAGES as _sim_snmp
+from cloudctl.i18n.catalog_store import MESSAGES as _store
 
 CORE: dict[str, dict[str, str]] = {
     "error": {"zh": "错误", "en": "error"},
@@ -31,4 +33,4 @@ CORE: dict[str, dict[str, str]] = {
     },
 }
 
-MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_report, **_sim_snmp, **_sim_cloud}
+MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_report, **_sim_snmp, **_sim_cloud, **_security, **_store}
