@@ -16,6 +16,7 @@ from collections import Counter
 
 from cloudctl.agent.state import Interface, NodeResult, StaticData
 from cloudctl.errors import SecretError
+from cloudctl.secrets import redact
 from cloudctl.snmp import mib
 from cloudctl.snmp.base import NoValue, SnmpClient, SnmpError, Target
 
@@ -128,8 +129,8 @@ async def poll_node(
         async with asyncio.timeout(deadline_for(target)):  # no extra task per poll, unlike wait_for
             r = await _poll(client, target, uplink_hint, prev, static_interval)
         r.last_success = time.time()
-    except SnmpError as exc:
-        r = _failed(prev, exc.kind, str(exc))
+    except SnmpError as exc:  # its text may quote what the client sent: never keep a credential in it
+        r = _failed(prev, exc.kind, redact(str(exc), (target.community, target.auth_key, target.priv_key)))
     except SecretError as exc:
         r = _failed(prev, "secret", str(exc))
     except asyncio.TimeoutError:
