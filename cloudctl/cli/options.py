@@ -161,8 +161,9 @@ def parse_wait(text: str) -> float:
         return 0.0
     from cloudctl.agent.config import parse_duration
     from cloudctl.errors import UsageError
+    from cloudctl.i18n import t
 
     try:
         return parse_duration(text)
-    except ValueError as exc:
-        raise UsageError(f"--wait {text!r}: {exc}", hint="example: --wait 10m") from None
+    except ValueError:
+        raise UsageError(t("cli.bad_duration", option="--wait", value=text), hint=t("cli.bad_duration.hint", option="--wait")) from None

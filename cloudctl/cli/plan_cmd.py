@@ -132,7 +132,7 @@ def apply(
         planfile.check(the_plan, store=st, inventory_dir=inventory_dir(inventory), allow_stale=allow_stale_plan)
     unknown = sorted(set(provider or ()) - set(the_plan.providers))
     if unknown:
-        raise UsageError(f"provider {', '.join(unknown)} is not in the plan", hint=f"the plan covers: {', '.join(the_plan.providers)}")
+        raise UsageError(t("cli.plan.provider_not_in_plan", providers=", ".join(unknown)), hint=t("cli.plan.provider_not_in_plan.hint", covered=", ".join(the_plan.providers)))
     if provider:
         the_plan.changes = [c for c in the_plan.changes if c.provider in provider]
     _show(the_plan, Format.table if output is Format.table else output)
@@ -140,7 +140,7 @@ def apply(
         return ExitCode.OK
     if not yes:
         if not sys.stdin.isatty():
-            raise UsageError("refusing to apply without --yes: stdin is not a terminal", hint="review the plan, then run `cloudctl apply PLAN.json --yes`")
+            raise UsageError(t("cli.plan.needs_yes"), hint=t("cli.plan.needs_yes.hint"))
         if input(t("plan.apply.confirm")).strip() != "yes":
             note(t("plan.apply.cancelled"))
             return ExitCode.OK

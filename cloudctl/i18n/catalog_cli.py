@@ -91,6 +91,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.bad_date": {"zh": "{option}：日期 {value} 无效", "en": "{option}: bad date {value}"},
     "cli.bad_date.hint": {"zh": "日期格式为 YYYY-MM-DD", "en": "write YYYY-MM-DD"},
     "cli.bad_choice": {"zh": "{option} 只能是 {choices}，不能是 {value}", "en": "{option} must be one of: {choices} (not {value})"},
+    "cli.bad_duration": {"zh": "{option} {value}：不是有效的时长", "en": "{option} {value}: not a duration"},
+    "cli.bad_duration.hint": {"zh": "例如：{option} 10m（s、m、h）", "en": "for example: {option} 10m (s, m, h)"},
+    "cli.plan.provider_not_in_plan": {"zh": "计划中没有云平台 {providers}", "en": "provider {providers} is not in the plan"},
+    "cli.plan.provider_not_in_plan.hint": {"zh": "该计划涉及：{covered}", "en": "the plan covers: {covered}"},
+    "cli.plan.needs_yes": {"zh": "没有 --yes，拒绝执行：标准输入不是终端", "en": "refusing to apply without --yes: stdin is not a terminal"},
+    "cli.plan.needs_yes.hint": {"zh": "先审阅计划，再运行 `cloudctl apply PLAN.json --yes`", "en": "review the plan, then run `cloudctl apply PLAN.json --yes`"},
     "cli.sim.both_sources": {"zh": "--inventory 与 --nodes 只能给一个", "en": "give either --inventory or --nodes, not both"},
     "cli.sim.shares": {"zh": "--ipv6-share 与 --link-local-share 之和不能超过 1", "en": "--ipv6-share plus --link-local-share must not exceed 1"},
     "cli.sim.v3_needs_key": {
