@@ -290,7 +290,7 @@ def _prepare(args: list[str], w: World) -> list[str]:
             out += [a, str(w.config)]
             i += 2
             continue
-        if a in ("--html", "--write-config", "--write-inventory", "--out", "--metrics-file") and nxt:
+        if a in ("--html", "--xlsx", "--write-config", "--write-inventory", "--out", "--metrics-file") and nxt:
             w.written[nxt] = str(w.tmp / "out" / Path(nxt).name)  # a later command may read it (apply plan.json)
             out += [a, w.written[nxt]]
             i += 2
