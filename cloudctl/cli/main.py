@@ -36,6 +36,11 @@ GROUPS: dict[str, tuple[str, str]] = {
     "sim": ("cloudctl.cli.sim_cmd:app", "Run the simulators of the clouds and of the SNMP fleet."),
     "migrate": ("cloudctl.cli.migrate_cmd:app", "Migration progress and the plan's KPIs (上云迁移)."),
     "policy": ("cloudctl.cli.policy_cmd:app", "Check the inventory against the plan's policies (CI)."),
+    "alerts": (
+        "cloudctl.cli.alerts_cmd:app",
+        "Deliver alerts to DingTalk (钉钉) robots for Alertmanager.\n\n"
+        "Example:  cloudctl alerts relay --config agents/alertmanager/relay.yaml",
+    ),
 }
 COMMANDS: dict[str, str] = {
     # name: "module:function"

@@ -5,6 +5,7 @@ area); this module merges them. A test checks every key has both languages and e
 """
 
 from cloudctl.i18n.catalog_agent import MESSAGES as _agent
+from cloudctl.i18n.catalog_alerts import MESSAGES as _alerts
 from cloudctl.i18n.catalog_cloud import MESSAGES as _cloud
 from cloudctl.i18n.catalog_policy import MESSAGES as _policy
 from cloudctl.i18n.catalog_report import MESSAGES as _report
@@ -31,4 +32,4 @@ CORE: dict[str, dict[str, str]] = {
     },
 }
 
-MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_report, **_sim_snmp, **_sim_cloud}
+MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_alerts, **_report, **_sim_snmp, **_sim_cloud}

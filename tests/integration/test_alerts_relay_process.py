@@ -1,0 +1,183 @@
+"""`cloudctl alerts relay` as a real process against a DingTalk robot stand-in on loopback.
+
+The stand-in (tests/standins.py) checks every request as DingTalk documents it — the signature is
+recomputed there — and records what it accepted. The relay must: deliver signed Chinese markdown
+messages, keep under its rate limit, refuse bad input with 400 and a counter without ever dying,
+count DingTalk's refusals, stop cleanly on SIGTERM, and never show a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import INVENTORY, ROOT, need
+from tests.standins import DingTalkRobots
+
+pytestmark = [pytest.mark.real]
+
+TOKEN, SECRET = "tok-4c0ffee-fangshan", "SEC9b1d-planted-signing-secret"
+
+
+def webhook(key: str, node: str = "fangshan-gedong-v002-acc-01", status: str = "firing") -> bytes:
+    return json.dumps({
+        "version": "4", "groupKey": key, "status": status, "receiver": "fangshan", "truncatedAlerts": 0,
+        "groupLabels": {"county": "fangshan", "alertname": "EgovNodeDown"}, "commonLabels": {}, "commonAnnotations": {},
+        "externalURL": "http://am", "alerts": [{
+            "status": status, "labels": {"alertname": "EgovNodeDown", "node": node, "county": "fangshan", "township": "fangshan-gedong", "role": "access"},
+            "annotations": {"summary_zh": f"外网节点 {node}（fangshan）SNMP 无响应", "runbook": f"cloudctl inventory show node {node}"},
+            "startsAt": "2026-12-01T02:00:00Z", "endsAt": "0001-01-01T00:00:00Z"}],
+    }, ensure_ascii=False).encode()
+
+
+def post(url: str, body: bytes, ctype: str = "application/json") -> tuple[int, dict]:
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": ctype}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 - loopback
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:  # noqa: S310
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def wait_until(check, timeout: float = 20):  # noqa: ANN001, ANN201
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.1)
+    return check()
+
+
+@pytest.fixture
+def relay(tmp_path: Path):
+    (tmp_path / "fangshan.token").write_text(TOKEN + "\n", encoding="utf-8")
+    (tmp_path / "fangshan.secret").write_text(SECRET, encoding="utf-8")
+    with DingTalkRobots({TOKEN: SECRET}) as ding:
+        cfg = tmp_path / "relay.yaml"
+        cfg.write_text(
+            f"listen: 127.0.0.1:0\ninventory: {INVENTORY}\n"
+            f"dingtalk: {{url: '{ding.url}/robot/send', rate_limit: 3, rate_window: 2s, retry_backoff: 100ms, max_attempts: 2}}\n"
+            "limits: {max_body: 64KiB, shutdown_timeout: 1s}\n"
+            "robots:\n  fangshan: {access_token: 'file:fangshan.token', secret: 'file:fangshan.secret'}\n", encoding="utf-8")
+        proc = subprocess.Popen([sys.executable, "-m", "cloudctl", "--lang", "en", "alerts", "relay", "--config", str(cfg)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "LANG": "C.UTF-8"})
+        try:
+            line = proc.stderr.readline()
+            m = re.search(r"ready: .* on (http://127\.0\.0\.1:\d+)", line)
+            assert m, line + (proc.stderr.read() if proc.poll() is not None else "")
+            yield m.group(1), ding, proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+
+
+def stop(proc: subprocess.Popen) -> tuple[int, str]:
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(20)
+    return code, proc.stderr.read()
+
+
+def test_delivers_signed_chinese_markdown_and_stops_cleanly(relay):
+    url, ding, proc = relay
+    status, body = post(url + "/robots/fangshan", webhook("g1"))
+    assert (status, body["status"]) == (200, "queued")
+    posts = wait_until(lambda: ding.posts_for(TOKEN))
+    assert len(posts) == 1 and ding.errors == []
+    msg = posts[0]
+    assert msg.title == "【告警】方山县 外网节点离线"
+    assert "- 位置：方山县 / 圪洞镇 / 大塔村" in msg.text
+    assert "- 处置：`cloudctl inventory show node fangshan-gedong-v002-acc-01`" in msg.text
+    _, metrics = get(url + "/metrics")
+    assert 'cloudctl_alerts_relay_messages_delivered_total{robot="fangshan"} 1.0' in metrics
+    lint = subprocess.run([need("promtool"), "check", "metrics"], input=metrics, capture_output=True, text=True, timeout=60)
+    assert lint.returncode == 0 and not lint.stdout.strip(), lint.stdout + lint.stderr
+    code, err = stop(proc)
+    assert code == 0, err
+    assert "stopped: 1 messages delivered, 0 failed, 0 notifications dropped" in err
+    for planted in (TOKEN, SECRET):
+        assert planted not in err and planted not in metrics
+
+
+def test_bad_input_is_400_counted_and_the_relay_lives_on(relay):
+    url, ding, proc = relay
+    cases = [
+        (b"{not json", "application/json", "malformed_json"),
+        (b"[" * 50_000, "application/json", "malformed_json"),
+        (json.dumps({"version": "4", "alerts": "x"}).encode(), "application/json", "invalid_payload"),
+        (webhook("g1"), "application/x-www-form-urlencoded", "content_type"),
+        (b"{" + b" " * (200 * 1024) + b"}", "application/json", "too_large"),
+        (os.urandom(4096), "application/json", "malformed_json"),
+    ]
+    for body, ctype, reason in cases:
+        status, answer = post(url + "/robots/fangshan", body, ctype)
+        assert (status, answer.get("reason")) == (400, reason), (reason, status, answer)
+    assert post(url + "/robots/elsewhere", webhook("g1"))[0] == 404
+    assert get(url + "/-/healthy")[0] == 200 and proc.poll() is None
+    _, metrics = get(url + "/metrics")
+    for reason, n in (("malformed_json", 3), ("invalid_payload", 1), ("content_type", 1), ("too_large", 1), ("unknown_robot", 1)):
+        assert f'cloudctl_alerts_relay_requests_rejected_total{{reason="{reason}"}} {float(n)}' in metrics
+    assert ding.posts == []  # nothing bad reached DingTalk
+    assert post(url + "/robots/fangshan", webhook("g2"))[0] == 200  # and it still works
+    assert wait_until(lambda: ding.posts_for(TOKEN))
+    assert stop(proc)[0] == 0
+
+
+def test_stays_under_the_rate_limit_and_merges_the_rest(relay):
+    url, ding, proc = relay
+    for i in range(7):
+        assert post(url + "/robots/fangshan", webhook(f"g{i}", f"fangshan-gedong-v{i:03d}-acc-01"))[0] == 200
+    posts = wait_until(lambda: (lambda p: p if sum(x.text.count("- 节点：") for x in p) == 7 else None)(ding.posts_for(TOKEN)))
+    assert posts, ding.posts
+    times = [p.received_at for p in posts]
+    # rate_limit 3 per 2 s: the 4th post comes at least one window after the 1st (tolerance: clocks of two processes)
+    assert all(times[i + 3] - times[i] >= 2.0 - 0.05 for i in range(len(times) - 3))
+    assert any("合并发送" in p.title for p in posts) and len(posts) < 7
+    assert ding.errors == []
+    assert stop(proc)[0] == 0
+
+
+def test_dingtalk_refusals_are_failures_and_transient_errors_are_retried(relay):
+    url, ding, proc = relay
+    ding.script = [-1, 0, 310000]  # busy, then accepted on the retry; then refused (not retried)
+    assert post(url + "/robots/fangshan", webhook("g1"))[0] == 200
+    assert wait_until(lambda: len(ding.posts_for(TOKEN)) == 1)
+    assert post(url + "/robots/fangshan", webhook("g2", "fangshan-gedong-v003-acc-01"))[0] == 200
+    assert wait_until(lambda: len(ding.refused) == 2)
+    _, metrics = wait_until(lambda: (lambda m: m if 'messages_failed_total{reason="rejected",robot="fangshan"} 1.0' in m[1] else None)(get(url + "/metrics")))
+    assert 'cloudctl_alerts_relay_send_attempts_total{result="busy",robot="fangshan"} 1.0' in metrics
+    assert 'cloudctl_alerts_relay_alerts_failed_total{robot="fangshan"} 1.0' in metrics
+    code, err = stop(proc)
+    assert code == 0 and "errcode 310000" in err and TOKEN not in err and SECRET not in err
+
+
+def test_sigterm_with_a_backlog_stops_within_the_shutdown_timeout_and_counts_what_it_drops(relay):
+    url, ding, proc = relay
+    for i in range(12):
+        post(url + "/robots/fangshan", webhook(f"g{i}", f"fangshan-gedong-v{i:03d}-acc-01"))
+    wait_until(lambda: len(ding.posts_for(TOKEN)) >= 3)
+    code, err = stop(proc)  # the next window opens in ~2 s, the shutdown timeout is 1 s
+    assert code == 0, err
+    m = re.search(r"stopped: (\d+) messages delivered, 0 failed, (\d+) notifications dropped", err)
+    assert m and int(m.group(1)) >= 3 and int(m.group(2)) >= 1, err
+    delivered = sum(p.text.count("- 节点：") for p in ding.posts_for(TOKEN))
+    assert delivered + int(m.group(2)) == 12
