@@ -223,7 +223,7 @@ def test_no_secret_is_written_in_the_alerting_files(tmp_path):
     shipped = repo_files.read([CONFIG, AM / "relay.yaml"])
     kinds = {(Path(s.file).name, s.field): s.kind for s in shipped.secrets}
     assert kinds[("alertmanager.yml", "global.wechat_api_secret")] == "template"
-    assert kinds[("relay.yaml", "robots.lishi.access_token")] == "file"
+    assert kinds[("relay.yaml", "robots.lishi.access_token")] == "env"
     assert all(k != "literal" for k in kinds.values()), kinds
     bad = tmp_path / "alertmanager.yml"
     bad.write_text(CONFIG.read_text(encoding="utf-8").replace("""'{{ template "wecom_api_secret" . }}'""", "'{{ template \"x\" . }}abc'"), encoding="utf-8")
@@ -231,3 +231,20 @@ def test_no_secret_is_written_in_the_alerting_files(tmp_path):
     # ... and no template in the repository defines the secret the config refers to.
     for tmpl in ROOT.glob("agents/alertmanager/templates/*.tmpl"):
         assert 'define "wecom_api_secret"' not in tmpl.read_text(encoding="utf-8")
+
+
+def test_prometheus_sends_its_alerts_to_alertmanager():
+    prom = yaml.safe_load((ROOT / "agents" / "prometheus" / "prometheus.yml").read_text(encoding="utf-8"))
+    assert prom["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == ["localhost:9093"]
+
+
+def test_relay_unit_is_hardened_and_reads_the_robots_from_its_env_file():
+    unit = (ROOT / "agents" / "systemd" / "cloudctl-alerts-relay.service").read_text(encoding="utf-8")
+    for directive in ("DynamicUser=yes", "ProtectSystem=strict", "NoNewPrivileges=yes", "CapabilityBoundingSet=\n",
+                      "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "MemoryMax=", "RestartPreventExitStatus=2",
+                      "EnvironmentFile=/etc/cloudctl/relay.env",
+                      "ExecStart=/opt/cloudctl/bin/cloudctl alerts relay --config /etc/cloudctl/relay.yaml"):
+        assert directive in unit, directive
+    relay = yaml.safe_load((AM / "relay.yaml").read_text(encoding="utf-8"))
+    names = {ref.removeprefix("env:") for r in relay["robots"].values() for ref in r.values()}
+    assert names == {f"DINGTALK_{n.upper()}_{k}" for n in relay["robots"] for k in ("TOKEN", "SECRET")}

@@ -443,7 +443,8 @@ def test_the_shipped_relay_yaml_is_valid_and_holds_only_references():
     cfg = loaded.config
     assert (cfg.dingtalk.rate_limit, cfg.dingtalk.rate_window, cfg.dingtalk.throttled_pause) == (20, 60.0, 600.0)
     assert cfg.limits.max_body == 1024 * 1024 and cfg.limits.max_message == 16 * 1024
-    assert all(r.access_token.kind == "file" and r.secret.kind == "file" for r in cfg.robots.values())
+    assert all(r.access_token.kind == "env" and r.secret.kind == "env" for r in cfg.robots.values())
+    assert str(cfg.robots["lishi"].secret.reference) == "env:DINGTALK_LISHI_SECRET"
 
 
 def test_config_problems_name_file_line_and_field(tmp_path):
