@@ -70,12 +70,17 @@ def _alert_block(a: Alert, places: Places, now: datetime, lang: str) -> str:
     if where:
         lines.append(f"- {t('alerts.msg.location', lang)}{c}{where}")
     since = f"{_when(a.starts_at)}（{t('alerts.msg.timezone', lang)}）" if lang == "zh" else f"{_when(a.starts_at)} ({t('alerts.msg.timezone', lang)})"
+    comma = "，" if lang == "zh" else ", "
     if a.status == "firing":
-        lines.append(f"- {t('alerts.msg.since', lang)}{c}{since}{'，' if lang == 'zh' else ', '}{t('alerts.msg.lasting', lang, duration=duration(now - a.starts_at, lang))}")
+        age = now - a.starts_at
+        lasting = t("alerts.msg.lasting", lang, duration=duration(age, lang)) if age >= timedelta(minutes=1) else t("alerts.msg.just_now", lang)
+        lines.append(f"- {t('alerts.msg.since', lang)}{c}{since}{comma}{lasting}")
     else:
         lines.append(f"- {t('alerts.msg.since', lang)}{c}{since}")
         if a.ends_at is not None:
-            lines.append(f"- {t('alerts.msg.ended', lang)}{c}{_when(a.ends_at)}{'，' if lang == 'zh' else ', '}{t('alerts.msg.lasted', lang, duration=duration(a.ends_at - a.starts_at, lang))}")
+            span = a.ends_at - a.starts_at
+            lasted = t("alerts.msg.lasted", lang, duration=duration(span, lang)) if span >= timedelta(minutes=1) else t("alerts.msg.lasted_moment", lang)
+            lines.append(f"- {t('alerts.msg.ended', lang)}{c}{_when(a.ends_at)}{comma}{lasted}")
     runbook = ann.get("runbook") or (f"cloudctl inventory show node {node}" if node else "")
     if runbook:
         lines.append(f"- {t('alerts.msg.runbook', lang)}{c}`{_clean(runbook)}`")

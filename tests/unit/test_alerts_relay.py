@@ -172,6 +172,11 @@ def test_message_names_node_village_township_county_time_runbook_and_dashboard(p
     assert f"- [Grafana 面板]({DASH})" in m.text
 
 
+def test_a_fresh_alert_is_just_now(places):
+    m = render([note()], places, now=datetime(2026, 12, 1, 2, 0, 30, tzinfo=timezone.utc))
+    assert "- 开始：2026-12-01 10:00:00（北京时间），刚刚发生" in m.text
+
+
 def test_resolved_message_says_when_and_how_long(places):
     m = render([note(status="resolved")], places, now=NOW)
     assert m.title.startswith("【已恢复】") and "- 恢复：2026-12-01 10:42:00，共持续 41 分钟" in m.text
