@@ -248,3 +248,30 @@ def test_relay_unit_is_hardened_and_reads_the_robots_from_its_env_file():
     relay = yaml.safe_load((AM / "relay.yaml").read_text(encoding="utf-8"))
     names = {ref.removeprefix("env:") for r in relay["robots"].values() for ref in r.values()}
     assert names == {f"DINGTALK_{n.upper()}_{k}" for n in relay["robots"] for k in ("TOKEN", "SECRET")}
+
+
+def test_the_guides_amtool_commands_print_what_the_guide_shows():
+    """docs/guide.md, "Get alerts for my county …": its amtool commands, run on the shipped config."""
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    task = guide.split("## Get alerts for my county in 企业微信 or 钉钉", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```console\n(.*?)```", task, re.S)
+    runs = []
+    for block in blocks:
+        lines = [line[3:] if line.startswith("   ") else line for line in block.splitlines()]
+        for i, line in enumerate(lines):
+            if line.startswith("$ amtool ") and "--alertmanager.url" not in line:
+                shown = []
+                for out in lines[i + 1:]:
+                    if out.startswith(("$ ", "# ")):
+                        break
+                    shown.append(out)
+                while shown and not shown[-1].strip():
+                    shown.pop()
+                runs.append((line[2:], shown))
+    assert len(runs) == 3, runs  # two routes tests and check-config
+    for command, shown in runs:
+        args = command.replace("/etc/prometheus/alertmanager.yml", str(CONFIG)).split()
+        r = subprocess.run([need("amtool"), *args[1:]], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        printed = (r.stdout + r.stderr).replace(str(CONFIG), "/etc/prometheus/alertmanager.yml").rstrip().splitlines()
+        assert [line.rstrip() for line in printed] == [line.rstrip() for line in shown], command
