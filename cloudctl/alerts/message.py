@@ -55,6 +55,13 @@ def _colon(lang: str) -> str:
     return "：" if lang == "zh" else ": "
 
 
+def _paren(text: str, lang: str) -> str:
+    """`（text）` in Chinese, ` (text)` in English, nothing for no text."""
+    if not text:
+        return ""
+    return f"（{text}）" if lang == "zh" else f" ({text})"
+
+
 def _alert_block(a: Alert, places: Places, now: datetime, lang: str) -> str:
     c = _colon(lang)
     labels, ann = a.labels, a.annotations
@@ -64,12 +71,12 @@ def _alert_block(a: Alert, places: Places, now: datetime, lang: str) -> str:
     place = places.node(node) if node else None
     if node:
         role = (place.role if place else "") or labels.get("role", "")
-        role_text = t(f"alerts.role.{role}", lang) if f"alerts.role.{role}" in MESSAGES else role
-        lines.append(f"- {t('alerts.msg.node', lang)}{c}{_clean(node)}" + (f"（{role_text}）" if lang == "zh" and role_text else f" ({role_text})" if role_text else ""))
+        role_text = t(f"alerts.role.{role}", lang) if f"alerts.role.{role}" in MESSAGES else _clean(role)
+        lines.append(f"- {t('alerts.msg.node', lang)}{c}{_clean(node)}{_paren(role_text, lang)}")
     where = _location(labels, place, places, lang)
     if where:
         lines.append(f"- {t('alerts.msg.location', lang)}{c}{where}")
-    since = f"{_when(a.starts_at)}（{t('alerts.msg.timezone', lang)}）" if lang == "zh" else f"{_when(a.starts_at)} ({t('alerts.msg.timezone', lang)})"
+    since = _when(a.starts_at) + _paren(t("alerts.msg.timezone", lang), lang)
     comma = "，" if lang == "zh" else ", "
     if a.status == "firing":
         age = now - a.starts_at
@@ -112,7 +119,7 @@ def _header(n: Notification, places: Places, lang: str) -> str:
 def _section(n: Notification, places: Places, now: datetime, lang: str, budget: int, level: str) -> tuple[str, int]:
     """One notification's markdown within ``budget`` bytes; returns (text, alerts reported)."""
     count = t("alerts.msg.count", lang, firing=len(n.firing), resolved=len(n.resolved))
-    out = f"{level} {_header(n, places, lang)}（{count}）" if lang == "zh" else f"{level} {_header(n, places, lang)} ({count})"
+    out = f"{level} {_header(n, places, lang)}{_paren(count, lang)}"
     listed = 0
     ordered = n.firing + n.resolved
     for a in ordered:

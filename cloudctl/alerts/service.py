@@ -45,7 +45,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _bind(listen: str, source: str) -> socket.socket:
+def _bind(listen: str, where: Location) -> socket.socket:
     host, port = listen_address(listen)
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
@@ -54,7 +54,7 @@ def _bind(listen: str, source: str) -> socket.socket:
         sock.bind((host, port))
         sock.listen(128)
     except OSError as exc:
-        raise ConfigError(Problem(Location(source), t("alerts.relay.port_in_use", listen=listen, reason=exc.strerror or exc), t("alerts.relay.port_hint"), "listen")) from None
+        raise ConfigError(Problem(where, t("alerts.relay.port_in_use", listen=listen, reason=exc.strerror or exc), t("alerts.relay.port_hint"), "listen")) from None
     return sock
 
 
@@ -87,7 +87,7 @@ async def run(config_path: str, *, on_ready: Callable[[str, list[str]], None] | 
     else:
         places = Places()
         log.warning(t("alerts.relay.no_inventory"))
-    sock = _bind(cfg.listen, str(loaded.source))
+    sock = _bind(cfg.listen, loaded.where("listen"))
 
     stats = RelayStats()
 

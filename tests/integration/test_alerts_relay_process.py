@@ -181,3 +181,18 @@ def test_sigterm_with_a_backlog_stops_within_the_shutdown_timeout_and_counts_wha
     assert m and int(m.group(1)) >= 3 and int(m.group(2)) >= 1, err
     delivered = sum(p.text.count("- 节点：") for p in ding.posts_for(TOKEN))
     assert delivered + int(m.group(2)) == 12
+
+
+def test_a_port_in_use_is_exit_2_naming_the_listen_line(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        cfg = tmp_path / "relay.yaml"
+        cfg.write_text(f"listen: 127.0.0.1:{port}\nrobots:\n  lishi: {{access_token: env:T, secret: env:S}}\n", encoding="utf-8")
+        r = subprocess.run([sys.executable, "-m", "cloudctl", "--lang", "en", "alerts", "relay", "--config", str(cfg)],
+                           capture_output=True, text=True, timeout=60, cwd=ROOT, env={**os.environ, "T": "t", "S": "s"})
+    assert r.returncode == 2, r.stderr
+    assert f"{cfg}:1:9: listen: cannot listen on 127.0.0.1:{port}" in r.stderr and "Traceback" not in r.stderr
