@@ -235,10 +235,10 @@ class FakeDingTalk:
         return self.script.pop(0) if self.script else Outcome("ok", False, 0)
 
 
-def make_lane(places: Places, script=(), **settings) -> tuple[Lane, FakeDingTalk, FakeClock, RelayStats]:  # noqa: ANN001, ANN003
+def make_lane(places: Places, script=(), stats: RelayStats | None = None, **settings) -> tuple[Lane, FakeDingTalk, FakeClock, RelayStats]:  # noqa: ANN001, ANN003
     clock = FakeClock()
     fake = FakeDingTalk(clock, script)
-    stats = RelayStats()
+    stats = stats if stats is not None else RelayStats()
     limits = Limits(**{k: v for k, v in settings.items() if k in Limits.model_fields})
     ding = DingTalkSettings(**{k: v for k, v in settings.items() if k in DingTalkSettings.model_fields})
     lane = Lane(ROBOT, fake, lambda batch: render(batch, places, now=NOW, max_bytes=limits.max_message, rate_limit=ding.rate_limit),
@@ -248,7 +248,7 @@ def make_lane(places: Places, script=(), **settings) -> tuple[Lane, FakeDingTalk
 
 def drain(lane: Lane) -> None:
     """Run the lane until everything queued is sent or given up (a far shutdown deadline)."""
-    lane.close(deadline=lane._clock.now() + 1e6)  # noqa: SLF001
+    lane.close(deadline=1e9)  # fake clocks start at 0
     asyncio.run(lane.run())
 
 
@@ -341,10 +341,9 @@ def test_at_shutdown_what_cannot_be_sent_before_the_deadline_is_dropped(places):
 
 # --- the HTTP endpoints (in-process) ---------------------------------------------------------------
 
-def app_state(places: Places) -> RelayState:
-    stats = RelayStats()
-    lane, _, _, _ = make_lane(places)
-    lane._stats = stats  # noqa: SLF001 - one stats object for lane and endpoints, as in the service
+def app_state(places: Places, **settings) -> RelayState:  # noqa: ANN003
+    stats = RelayStats()  # one stats object for the lane and the endpoints, as in the service
+    lane, _, _, _ = make_lane(places, stats=stats, **settings)
     registry = CollectorRegistry()
     registry.register(RelayCollector(stats, ["fangshan"], lambda: {"fangshan": lane.depth}))
     return RelayState({"fangshan": lane}, stats, registry, Limits(max_body=4096), accepting=True)
@@ -402,9 +401,7 @@ def test_unknown_robot_is_404_and_names_the_configured_ones(places):
 
 
 def test_a_full_queue_or_a_stopping_relay_answers_503_so_alertmanager_retries(places):
-    state = app_state(places)
-    state.limits = Limits(max_body=4096)
-    state.lanes["fangshan"]._limits = Limits(max_queue=64 * 1024)  # noqa: SLF001
+    state = app_state(places, max_queue=64 * 1024)
     body = json.dumps(webhook()).encode()
     for i in range(64 * 1024 // len(body)):
         assert post(state, "/robots/fangshan", json.dumps(webhook(f"k{i}")).encode()).status_code == 200
