@@ -270,8 +270,7 @@ def test_the_guides_amtool_commands_print_what_the_guide_shows():
                 runs.append((line[2:], shown))
     assert len(runs) == 3, runs  # two routes tests and check-config
     for command, shown in runs:
-        args = command.replace("/etc/prometheus/alertmanager.yml", str(CONFIG)).split()
-        r = subprocess.run([need("amtool"), *args[1:]], capture_output=True, text=True, timeout=60)
+        r = subprocess.run([need("amtool"), *command.split()[1:]], capture_output=True, text=True, timeout=60, cwd=ROOT)
         assert r.returncode == 0, r.stderr
-        printed = (r.stdout + r.stderr).replace(str(CONFIG), "/etc/prometheus/alertmanager.yml").rstrip().splitlines()
+        printed = (r.stdout + r.stderr).rstrip().splitlines()
         assert [line.rstrip() for line in printed] == [line.rstrip() for line in shown], command
