@@ -67,7 +67,8 @@ class Limits(Strict):
     """Bounds that keep the relay's memory and time finite whatever arrives."""
 
     max_body: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="Largest webhook body accepted")
-    max_queue: int = Field(8 * 1024 * 1024, ge=64 * 1024, le=512 * 1024 * 1024, description="Webhook bytes queued per robot; more is refused with 503")
+    # Parsed notifications take about 2-3 times their JSON size: 2 MiB per robot stays under ~6 MB.
+    max_queue: int = Field(2 * 1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024, description="Webhook bytes queued per robot; more is refused with 503")
     max_message: int = Field(16 * 1024, ge=1024, le=64 * 1024, description="Largest markdown text sent in one DingTalk message")
     read_timeout: float = Field(10.0, description="Time a client has to send its request body")
     shutdown_timeout: float = Field(10.0, description="On SIGTERM: time left to send what is queued")

@@ -65,7 +65,7 @@ async def _supervise(lane: Lane) -> None:
             await lane.run()
             return
         except Exception:  # noqa: BLE001 - a boundary: one robot's bug must not stop the others
-            log.exception("lane %s failed; restarting it", lane.name)
+            log.exception(t("alerts.relay.lane_failed", robot=lane.name))
             await asyncio.sleep(1.0)
 
 

@@ -83,6 +83,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "机器人 {robot}：消息未送达（{reason}），放弃其中 {alerts} 条告警；{hint}",
         "en": "robot {robot}: message not delivered ({reason}); {alerts} alerts given up; {hint}",
     },
+    "alerts.relay.lane_failed": {
+        "zh": "机器人 {robot} 的发送循环因内部错误中止，1 秒后重启（请报告此问题）",
+        "en": "the sending loop of robot {robot} stopped on an internal error; restarting it in 1 s (please report this)",
+    },
     "alerts.relay.dropped": {
         "zh": "机器人 {robot}：停止时仍有 {n} 组通知未发送，已丢弃",
         "en": "robot {robot}: {n} notifications still queued at shutdown were dropped",

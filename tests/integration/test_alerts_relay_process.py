@@ -67,24 +67,32 @@ def wait_until(check, timeout: float = 20):  # noqa: ANN001, ANN201
     return check()
 
 
-@pytest.fixture
-def relay(tmp_path: Path):
+def start_relay(tmp_path: Path, ding: DingTalkRobots, dingtalk: str, limits: str) -> tuple[str, subprocess.Popen]:
+    """Start the relay for robot 'fangshan' (credentials in files); return its URL and process."""
     (tmp_path / "fangshan.token").write_text(TOKEN + "\n", encoding="utf-8")
     (tmp_path / "fangshan.secret").write_text(SECRET, encoding="utf-8")
+    cfg = tmp_path / "relay.yaml"
+    cfg.write_text(
+        f"listen: 127.0.0.1:0\ninventory: {INVENTORY}\n"
+        f"dingtalk: {{url: '{ding.url}/robot/send', {dingtalk}}}\nlimits: {{{limits}}}\n"
+        "robots:\n  fangshan: {access_token: 'file:fangshan.token', secret: 'file:fangshan.secret'}\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "cloudctl", "--lang", "en", "alerts", "relay", "--config", str(cfg)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "LANG": "C.UTF-8"})
+    line = proc.stderr.readline()
+    m = re.search(r"ready: .* on (http://127\.0\.0\.1:\d+)", line)
+    if not m:
+        proc.kill()
+        pytest.fail(line + (proc.stderr.read() if proc.poll() is not None else ""))
+    return m.group(1), proc
+
+
+@pytest.fixture
+def relay(tmp_path: Path):
     with DingTalkRobots({TOKEN: SECRET}) as ding:
-        cfg = tmp_path / "relay.yaml"
-        cfg.write_text(
-            f"listen: 127.0.0.1:0\ninventory: {INVENTORY}\n"
-            f"dingtalk: {{url: '{ding.url}/robot/send', rate_limit: 3, rate_window: 2s, retry_backoff: 100ms, max_attempts: 2}}\n"
-            "limits: {max_body: 64KiB, shutdown_timeout: 1s}\n"
-            "robots:\n  fangshan: {access_token: 'file:fangshan.token', secret: 'file:fangshan.secret'}\n", encoding="utf-8")
-        proc = subprocess.Popen([sys.executable, "-m", "cloudctl", "--lang", "en", "alerts", "relay", "--config", str(cfg)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "LANG": "C.UTF-8"})
+        url, proc = start_relay(tmp_path, ding, "rate_limit: 3, rate_window: 2s, retry_backoff: 100ms, max_attempts: 2",
+                                "max_body: 64KiB, shutdown_timeout: 1s")
         try:
-            line = proc.stderr.readline()
-            m = re.search(r"ready: .* on (http://127\.0\.0\.1:\d+)", line)
-            assert m, line + (proc.stderr.read() if proc.poll() is not None else "")
-            yield m.group(1), ding, proc
+            yield url, ding, proc
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -195,3 +203,42 @@ def test_a_port_in_use_is_exit_2_naming_the_listen_line(tmp_path):
                            capture_output=True, text=True, timeout=60, cwd=ROOT, env={**os.environ, "T": "t", "S": "s"})
     assert r.returncode == 2, r.stderr
     assert f"{cfg}:1:9: listen: cannot listen on 127.0.0.1:{port}" in r.stderr and "Traceback" not in r.stderr
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_a_flood_is_refused_beyond_the_queue_bound_and_memory_stays_bounded(tmp_path):
+    """One robot blocked by its rate window; 400 webhooks of ~60 KB arrive: the queue keeps at most
+    max_queue bytes, the rest get 503 (Alertmanager retries them), the process stays small."""
+    big = [f"fangshan-gedong-v{i:03d}-acc-01" for i in range(150)]
+    with DingTalkRobots({TOKEN: SECRET}) as ding:
+        url, proc = start_relay(tmp_path, ding, "rate_limit: 1, rate_window: 10m", "max_body: 256KiB, max_queue: 1MiB, shutdown_timeout: 1s")
+        try:
+            before = rss_kib(proc.pid)
+            statuses = [post(url + "/robots/fangshan", webhook_many(f"flood-{i}", big))[0] for i in range(400)]
+            assert set(statuses) == {200, 503} and statuses[0] == 200
+            _, metrics = get(url + "/metrics")
+            queued = float(re.search(r'cloudctl_alerts_relay_queue_bytes\{robot="fangshan"\} (\S+)', metrics).group(1))
+            assert 0 < queued <= 1024 * 1024
+            refused = float(re.search(r'requests_rejected_total\{reason="queue_full"\} (\S+)', metrics).group(1))
+            assert refused == statuses.count(503) > 300
+            grown = rss_kib(proc.pid) - before
+            assert grown < 16 * 1024, f"RSS grew by {grown} KiB"  # 400 bodies of ~60 KB (24 MB) went through
+            code, err = stop(proc)
+            assert code == 0 and re.search(r"stopped: 1 messages delivered, 0 failed, \d+ notifications dropped", err), err
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+
+
+def webhook_many(key: str, nodes: list[str]) -> bytes:
+    one = json.loads(webhook(key))
+    alert = one["alerts"][0]
+    one["alerts"] = [{**alert, "labels": {**alert["labels"], "node": n}} for n in nodes]
+    return json.dumps(one, ensure_ascii=False).encode()
