@@ -25,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -120,9 +119,6 @@ class Procs:
         p = subprocess.Popen(args, text=True, **kw)
         self.procs.append((name, p))
         return p
-
-    def check(self) -> list[subprocess.Popen]:
-        return [p for _, p in self.procs]
 
     def stop_all(self) -> None:
         for _, p in reversed(self.procs):
