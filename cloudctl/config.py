@@ -36,7 +36,9 @@ class ProviderBase(Strict):
     project: str | None = Field(None, description="Project / tenant name to scope to")
     verify: bool = Field(True, description="Verify TLS certificates")
     ca_bundle: Path | None = Field(None, description="PEM bundle of the government's private CA")
-    timeout: float = Field(30.0, gt=0, description="Per-request timeout, seconds")
+    timeout: float = Field(30.0, gt=0, description="Total deadline of one request (connect and every read), seconds")
+    deadline: float | None = Field(None, gt=0, description="Deadline of this provider's whole sync, seconds (default: none)")
+    max_response_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="Largest response body read, bytes; reading stops past it")
     max_retries: int = Field(4, ge=0, le=10)
     concurrency: int = Field(8, ge=1, le=64, description="Parallel requests to this provider")
     page_size: int = Field(500, ge=1, le=1000)
@@ -142,6 +144,7 @@ class LoadedConfig:
     config: Config
     source: Path | None  # None: built-in defaults
     warnings: list[Problem] = field(default_factory=list)
+    doc: yamlfile.Document | None = field(default=None, repr=False)  # where each value is (file:line)
 
     @property
     def base_dir(self) -> Path:
@@ -238,7 +241,7 @@ def parse(doc: yamlfile.Document) -> LoadedConfig:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(yamlfile.pydantic_problems(doc, exc, echo_input=False)) from None
-    return LoadedConfig(cfg, Path(doc.path), literal_secret_warnings(doc, cfg))
+    return LoadedConfig(cfg, Path(doc.path), literal_secret_warnings(doc, cfg), doc)
 
 
 def load(explicit: str | os.PathLike[str] | None = None) -> LoadedConfig:
@@ -246,7 +249,7 @@ def load(explicit: str | os.PathLike[str] | None = None) -> LoadedConfig:
     path = discover(explicit)
     if path is None:
         return LoadedConfig(Config(), None)
-    return parse(yamlfile.load(path))
+    return parse(yamlfile.load(path, max_bytes=yamlfile.CONFIG_MAX_BYTES))
 
 
 def redacted(cfg: Config) -> dict:
@@ -259,13 +262,15 @@ def redacted(cfg: Config) -> dict:
     return data
 
 
-def unresolved_secrets(source: str, sections: dict[str, BaseModel], bind: Any) -> list[Problem]:
+def unresolved_secrets(source: str, sections: dict[str, BaseModel], bind: Any, doc: yamlfile.Document | None = None) -> list[Problem]:
     """A problem for every secret field of ``sections`` (field prefix -> model) that cannot be resolved.
 
     ``bind`` turns a Secret into the one to reveal (relative ``file:`` paths against the config's
     directory). Messages name the reference, never a value. Shared by cloudctl.yaml and agent.yaml.
+    With the config's ``doc``, each problem points at the field's line (``file:line:col``).
     """
     from cloudctl.errors import SecretError
+    from cloudctl.redact import remember_secret
 
     problems: list[Problem] = []
     for prefix, model in sections.items():
@@ -273,9 +278,10 @@ def unresolved_secrets(source: str, sections: dict[str, BaseModel], bind: Any) -
             value = getattr(model, fname)
             if isinstance(value, Secret):
                 try:
-                    bind(value).reveal()
+                    remember_secret(bind(value).reveal())  # masked in every log line from now on
                 except SecretError as exc:
-                    problems.append(Problem(Location(source), str(exc), exc.hint, f"{prefix}.{fname}"))
+                    where = doc.where((*prefix.split(".", 1), fname)) if doc is not None else Location(source)
+                    problems.append(Problem(where, str(exc), exc.hint, f"{prefix}.{fname}"))
     return problems
 
 
@@ -283,6 +289,6 @@ def check_secrets(loaded: LoadedConfig) -> None:
     """Resolve every secret reference; raise :class:`ConfigError` listing the ones that fail."""
     source = str(loaded.source) if loaded.source else "<defaults>"
     sections = {f"providers.{name}": prov for name, prov in loaded.config.providers.items()}
-    problems = unresolved_secrets(source, sections, loaded.provider_secret)
+    problems = unresolved_secrets(source, sections, loaded.provider_secret, loaded.doc)
     if problems:
         raise ConfigError(problems)

@@ -18,6 +18,7 @@ import httpx
 
 from cloudctl.config import LoadedConfig, ProviderBase
 from cloudctl.errors import CloudctlError, ConfigError, Location, Problem, ProviderError, SecretError, UsageError
+from cloudctl.i18n import t
 from cloudctl.providers.base import Driver
 from cloudctl.providers.registry import driver_class
 from cloudctl.secrets import Secret
@@ -127,11 +128,14 @@ async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient
     try:
         async with client:
             try:
-                await driver.login()
-                if hasattr(driver, "load_projects"):
-                    await driver.load_projects()  # names for every kind's `project` field
-                await asyncio.gather(*(fetch(k) for k in driver.kinds))
-            finally:
+                async with asyncio.timeout(cfg.deadline):  # the provider's whole sync (None: no deadline)
+                    await driver.login()
+                    if hasattr(driver, "load_projects"):
+                        await driver.load_projects()  # names for every kind's `project` field
+                    await asyncio.gather(*(fetch(k) for k in driver.kinds))
+            except TimeoutError:
+                error = t("security.http.provider_deadline", seconds=f"{cfg.deadline:g}")
+            finally:  # also after errors, the deadline and Ctrl-C: revoke the token, end the session
                 try:
                     await driver.logout()
                 except (CloudctlError, httpx.HTTPError) as exc:
@@ -185,9 +189,16 @@ async def run_sync(loaded: LoadedConfig, store: Store, names: list[str] | None =
     try:
         snap = await io(store.begin_snapshot)
         result = SyncResult(snapshot=None)  # type: ignore[arg-type]
-        await asyncio.gather(*(
-            _sync_provider(n, cfg, client_factory(n, cfg), snap, redact, result, progress, driver_opts or {}, io) for n, cfg in chosen.items()
-        ))
+        tasks = [asyncio.create_task(_sync_provider(n, cfg, client_factory(n, cfg), snap, redact, result, progress, driver_opts or {}, io))
+                 for n, cfg in chosen.items()]
+        try:
+            await asyncio.gather(*tasks)
+        except asyncio.CancelledError:
+            # Ctrl-C: gather returns as soon as one provider is cancelled, and asyncio.run then
+            # cancels the rest in the middle of their logout. Let every provider end its session
+            # (each logout is one request within its timeout) before giving up.
+            await asyncio.wait(tasks)
+            raise
         result.snapshot = await io(snap.finish)
     finally:
         io.close()

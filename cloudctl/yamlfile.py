@@ -5,6 +5,10 @@ of each value (``("nodes", 3, "address")``) to its :class:`~cloudctl.errors.Loca
 mapping keys, which PyYAML silently accepts (last one wins), are reported as problems. Every
 validator in cloudctl (inventory, config, policies, agent config) turns its errors into
 ``file:line:col`` through this map.
+
+Every file is bounded before it can cost memory: a size limit (``max_bytes``, read no further)
+and an alias-expansion limit (a "billion laughs" document of a few hundred bytes would otherwise
+expand into gigabytes); both become a problem at ``file:line``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,15 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
 
 Path_ = tuple[str | int, ...]
+
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024  # 160 x the largest inventory file of record
+CONFIG_MAX_BYTES = 1024 * 1024  # config files (agent.yaml, web-config.yml)
+ALIAS_BOMB = "aliases expand this document past its size bound (an alias bomb?)"
+
+
+def _expansion_limit(text: str) -> int:
+    """Values a document may build: more than about one per source byte can only come from aliases."""
+    return 2 * len(text) + 10_000
 
 
 class Positions:
@@ -126,18 +139,24 @@ _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-def _build(doc: Document, loader: Any, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
+def _build(doc: Document, loader: Any, node: yaml.Node, path: Path_, depth: int = 0, budget: list[int] | None = None) -> Any:
     """Plain data from the node tree, reporting duplicate keys (PyYAML keeps the last silently).
 
     Strings (most of every file) are taken as they are; other scalars go through PyYAML's safe
     constructor so ints, bools, nulls and dates mean exactly what they mean in YAML 1.1.
+    ``budget`` ([values left]) bounds alias expansion: an alias is built again wherever it is used.
     """
     if depth > 100:
         raise yaml.constructor.ConstructorError(None, None, "nesting deeper than 100 levels", node.start_mark)
+    if budget is not None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise yaml.constructor.ConstructorError(
+                None, None, ALIAS_BOMB, node.start_mark)
     if isinstance(node, yaml.ScalarNode):
         return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
-        return [_build(doc, loader, item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return [_build(doc, loader, item, path + (i,), depth + 1, budget) for i, item in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
         merged = 0  # leading entries that came from `<<:` merges: own keys may override them
         if any(k.tag == _MERGE for k, _ in node.value):
@@ -152,7 +171,7 @@ def _build(doc: Document, loader: Any, node: yaml.Node, path: Path_, depth: int 
             else:
                 raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value", key_node.start_mark)
             if index < merged:
-                out[key] = _build(doc, loader, value_node, path + (key,), depth + 1)
+                out[key] = _build(doc, loader, value_node, path + (key,), depth + 1, budget)
                 continue
             if key in first:
                 doc.problems.append(
@@ -165,7 +184,7 @@ def _build(doc: Document, loader: Any, node: yaml.Node, path: Path_, depth: int 
                 )
                 continue
             first[key] = key_node
-            out[key] = _build(doc, loader, value_node, path + (key,), depth + 1)
+            out[key] = _build(doc, loader, value_node, path + (key,), depth + 1, budget)
         return out
     return loader.construct_object(node, deep=True)
 
@@ -181,7 +200,7 @@ def loads(text: str, path: str = "<string>") -> Document:
                 doc.data = None
                 return doc
             doc.root = node
-            doc.data = _build(doc, loader, node, ())
+            doc.data = _build(doc, loader, node, (), budget=[_expansion_limit(text)])
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -190,7 +209,8 @@ def loads(text: str, path: str = "<string>") -> Document:
         msg = exc.problem or str(exc)
         if exc.context:
             msg = f"{exc.context}: {msg}"
-        doc.problems.append(Problem(loc, f"invalid YAML: {msg}", "check indentation and quoting"))
+        hint = "write the values out, or use fewer aliases" if ALIAS_BOMB in msg else "check indentation and quoting"
+        doc.problems.append(Problem(loc, f"invalid YAML: {msg}", hint))
         doc.data = None
     except yaml.YAMLError as exc:  # e.g. a bad tag without a mark
         doc.problems.append(Problem(Location(path), f"invalid YAML: {exc}"))
@@ -198,20 +218,27 @@ def loads(text: str, path: str = "<string>") -> Document:
     return doc
 
 
-def load(path: str | os.PathLike[str], display: str | None = None) -> Document:
-    """Read and parse a YAML file (UTF-8). An unreadable file becomes a problem.
+def load(path: str | os.PathLike[str], display: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Read and parse a YAML file (UTF-8). An unreadable or oversized file becomes a problem.
 
     ``display`` is the path used in locations (e.g. relative to the working directory).
+    ``max_bytes``: reading stops past it, and the problem names the first line beyond the bound.
     """
     p = os.fspath(path)
     shown = display or p
     try:
-        with open(p, encoding="utf-8") as fh:
-            text = fh.read()
-    except UnicodeDecodeError as exc:
-        return Document(shown, problems=[Problem(Location(shown), f"not UTF-8 text: {exc.reason}", "save the file as UTF-8")])
+        with open(p, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
     except OSError as exc:
         return Document(shown, problems=[Problem(Location(shown), f"cannot read file: {exc.strerror}")])
+    if len(raw) > max_bytes:
+        line = raw.count(b"\n", 0, max_bytes) + 1
+        return Document(shown, problems=[Problem(Location(shown, line), f"file is larger than the limit of {max_bytes} bytes (reached on this line)",
+                                                 "split it (inventory kinds may be folders of files) or check that it is the file you meant")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Document(shown, problems=[Problem(Location(shown), f"not UTF-8 text: {exc.reason}", "save the file as UTF-8")])
     return loads(text, shown)
 
 

@@ -162,6 +162,11 @@ class LoadedAgentConfig:
     config: AgentConfig
     source: Path
     warnings: list[Problem] = field(default_factory=list)
+    doc: yamlfile.Document | None = field(default=None, repr=False)  # where each value is (file:line)
+
+    def location(self, path: tuple) -> Location:
+        """``file:line:col`` of a value of the config (the file when unknown)."""
+        return self.doc.where(path) if self.doc is not None else Location(str(self.source))
 
     @property
     def base_dir(self) -> Path:
@@ -196,7 +201,7 @@ def parse(doc: yamlfile.Document) -> LoadedAgentConfig:
         cfg = AgentConfig.model_validate(doc.data)
     except ValidationError as exc:
         raise ConfigError(yamlfile.pydantic_problems(doc, exc, echo_input=False), hint="see docs/agent.md, 'Config reference'") from None
-    return LoadedAgentConfig(cfg, Path(doc.path), literal_secret_warnings(doc, cfg))
+    return LoadedAgentConfig(cfg, Path(doc.path), literal_secret_warnings(doc, cfg), doc)
 
 
 def load(path: str | os.PathLike[str]) -> LoadedAgentConfig:
@@ -204,12 +209,12 @@ def load(path: str | os.PathLike[str]) -> LoadedAgentConfig:
     p = Path(path)
     if not p.is_file():
         raise ConfigError(Problem(Location(str(p)), "agent config file does not exist"), hint="pass --config PATH; examples are in agents/")
-    return parse(yamlfile.load(p))
+    return parse(yamlfile.load(p, max_bytes=yamlfile.CONFIG_MAX_BYTES))
 
 
 def check_secrets(loaded: LoadedAgentConfig, used: set[str]) -> None:
     """Resolve the secrets of the profiles in ``used``; raise ConfigError naming each failing reference."""
     sections = {f"profiles.{name}": loaded.config.profiles[name] for name in sorted(used) if name in loaded.config.profiles}
-    problems = unresolved_secrets(str(loaded.source), sections, loaded.secret)
+    problems = unresolved_secrets(str(loaded.source), sections, loaded.secret, loaded.doc)
     if problems:
         raise ConfigError(problems)

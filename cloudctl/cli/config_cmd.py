@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Optional
+
 import typer
 
 from cloudctl.cli.options import OutputOpt
@@ -37,17 +39,24 @@ def show(output: OutputOpt = Format.yaml) -> None:
 
 
 @app.command("check")
-def check() -> None:
+def check(
+    connect: Annotated[bool, typer.Option("--connect", help="Also log in to each cloud (read-only), then revoke the token.")] = False,
+    provider: Annotated[Optional[list[str]], typer.Option("--provider", "-p", help="With --connect: only this provider (repeatable).", show_default=False)] = None,
+    output: OutputOpt = Format.table,
+) -> int:
     """Validate the configuration file (exit 2 with file:line on errors).
 
     Also resolves every secret reference, so a missing environment variable or file is
-    reported now rather than in the middle of a sync.
+    reported now rather than in the middle of a sync. With --connect, logs in to every
+    configured cloud and makes one read: OK, or what failed with the URL and the cloud's
+    error (exit 3 if any failed). Tokens are revoked and sessions ended afterwards.
 
-    Example:  cloudctl --config /etc/cloudctl/cloudctl.yaml config check
+    Example:  cloudctl --config /etc/cloudctl/cloudctl.yaml config check --connect
     """
     from cloudctl.cli.output import note
     from cloudctl.cli.state import current
     from cloudctl.config import check_secrets
+    from cloudctl.errors import ExitCode
     from cloudctl.i18n import t
 
     loaded = current.config()
@@ -56,3 +65,20 @@ def check() -> None:
         note(t("config.defaults"))
     else:
         note(t("config.valid", path=loaded.source))
+    if not connect:
+        return ExitCode.OK
+    import asyncio
+
+    from cloudctl.cli.render import render
+    from cloudctl.providers.connect import check_connections
+
+    results = asyncio.run(check_connections(loaded, provider))
+    rows = [{"provider": r.provider, "driver": r.driver, "status": t("security.connect.ok") if r.ok else t("security.connect.failed"),
+             "url": r.url, "error": r.error} for r in results]
+    render(rows, output, ["provider", "driver", "status", "url", "error"], title=t("security.connect.title"))
+    failed = [r.provider for r in results if not r.ok]
+    if failed:
+        note(t("security.connect.summary_failed", failed=len(failed), n=len(results), providers=", ".join(failed)))
+        return ExitCode.UPSTREAM
+    note(t("security.connect.summary_ok", n=len(results)))
+    return ExitCode.OK

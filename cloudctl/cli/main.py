@@ -97,9 +97,10 @@ def _globals(
             raise UsageError(str(exc)) from None
         state.current.lang = lang
     if debug:
-        import logging
+        from cloudctl import redact
 
-        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        # Tokens, sessions and credentials are masked by a filter on the handler (httpcore logs headers).
+        redact.basic_config("DEBUG", "%(levelname)s %(name)s: %(message)s")
 
 
 def main(argv: list[str] | None = None, *, application: typer.Typer | None = None) -> int:
@@ -137,9 +138,9 @@ def main(argv: list[str] | None = None, *, application: typer.Typer | None = Non
         return ExitCode.INVALID
     except CloudctlError as exc:
         if state.current.debug:
-            import traceback
+            from cloudctl.redact import print_traceback
 
-            traceback.print_exc()
+            print_traceback()
         error(str(exc), exc.hint)
         return exc.exit_code
     except BrokenPipeError:
@@ -151,9 +152,9 @@ def main(argv: list[str] | None = None, *, application: typer.Typer | None = Non
         return ExitCode.OK
     except Exception as exc:  # noqa: BLE001 - the single top-level boundary
         if state.current.debug:
-            import traceback
+            from cloudctl.redact import print_traceback
 
-            traceback.print_exc()
+            print_traceback()
         error(t("internal_error", kind=type(exc).__name__))
         return ExitCode.INTERNAL
 

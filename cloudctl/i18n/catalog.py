@@ -9,6 +9,7 @@ from cloudctl.i18n.catalog_alerts import MESSAGES as _alerts
 from cloudctl.i18n.catalog_cloud import MESSAGES as _cloud
 from cloudctl.i18n.catalog_policy import MESSAGES as _policy
 from cloudctl.i18n.catalog_report import MESSAGES as _report
+from cloudctl.i18n.catalog_security import MESSAGES as _security
 from cloudctl.i18n.catalog_sim_cloud import MESSAGES as _sim_cloud
 from cloudctl.i18n.catalog_sim_snmp import MESSAGES as _sim_snmp
 
@@ -32,4 +33,4 @@ CORE: dict[str, dict[str, str]] = {
     },
 }
 
-MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_alerts, **_report, **_sim_snmp, **_sim_cloud}
+MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_alerts, **_report, **_sim_snmp, **_sim_cloud, **_security}

@@ -249,8 +249,13 @@ def _check_references(inv: Inventory, problems: list[Problem]) -> None:
                 problems.append(Problem(at("systems", s.id, "migration"), f"target tenant '{m.target_tenant}' does not exist", field=f"systems[{s.id}].migration.target_tenant"))
 
 
-def load_inventory(root: str | os.PathLike[str]) -> Inventory:
-    """Load and fully validate an inventory directory. Raises :class:`InventoryError`."""
+def load_inventory(root: str | os.PathLike[str], kinds: tuple[str, ...] | None = None) -> Inventory:
+    """Load and fully validate an inventory directory. Raises :class:`InventoryError`.
+
+    ``kinds`` limits loading and validation to those kinds (the agent reads sites and nodes, and
+    systems, tenants and waves only for its migration metrics): an error in a file the caller
+    does not read must not stop it.
+    """
     root = Path(root)
     if not root.is_dir():
         raise InventoryError(
@@ -265,7 +270,7 @@ def load_inventory(root: str | os.PathLike[str]) -> Inventory:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for kind in KINDS:
+        for kind in kinds or KINDS:
             _load_kind(root, kind, inv, problems)
         # References are checked even when some records failed, so one run shows everything;
         # ids of failed records count as existing to avoid cascades of follow-on errors.

@@ -14,7 +14,6 @@ Facts this driver relies on (Huawei Cloud API reference):
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -28,6 +27,7 @@ from cloudctl.providers import huawei_signer
 from cloudctl.providers.base import FANOUT, Driver
 from cloudctl.providers.paging import MarkerGuard, Page, merge
 from cloudctl.providers.wire import json_of, normalize_arch, parse_error_body, parse_time
+from cloudctl.redact import remember_secret
 
 SERVER_STATES = {
     "ACTIVE": "active", "BUILD": "building", "REBUILD": "building", "REBOOT": "active", "HARD_REBOOT": "active",
@@ -76,7 +76,6 @@ class HuaweiDriver(Driver):
         super().__init__(*args, **kw)
         self._token: str | None = None
         self._expires = 0.0
-        self._lock = asyncio.Lock()
         self._projects: dict[str, str] = {}
 
     # -- endpoints and auth ----------------------------------------------------------------
@@ -100,25 +99,34 @@ class HuaweiDriver(Driver):
         if not token:
             raise AuthError("IAM answered without X-Subject-Token", provider=self.name, http_status=resp.status_code)
         self._token = token
+        remember_secret(token)
         self._expires = time.time() + 23 * 3600  # IAM tokens live 24 h
 
-    async def _reauth(self, sent: dict[str, str]) -> bool:
-        if self.cfg.ak is not None:
-            return False  # a refused signature does not get better by retrying
-        async with self._lock:
-            if sent.get("X-Auth-Token") == self._token:
-                await self.login()
-        return True
+    async def logout(self) -> None:
+        """Revoke the IAM token (``DELETE /v3/auth/tokens``); AK/SK has nothing to end."""
+        if self._token:
+            token, self._token = self._token, None
+            await self._revoke_token(self._iam() + "/v3/auth/tokens", token, "IAM token revocation")
+
+    def needs_login(self) -> bool:
+        return self.cfg.ak is None and (self._token is None or time.time() > self._expires - 120)
+
+    @property
+    def session_auth(self) -> bool:
+        return self.cfg.ak is None  # a refused signature does not get better by retrying
 
     async def _auth_headers(self, method: str, url: httpx.URL, headers: dict[str, str], body: bytes) -> dict[str, str]:
         headers = {"X-Project-Id": self.cfg.project_id, **headers}
         if self.cfg.ak is not None:
             return huawei_signer.sign(method, url, headers, body, self.secret(self.cfg.ak), self.secret(self.cfg.sk))
-        async with self._lock:
-            if self._token is None or time.time() > self._expires - 120:
-                await self.login()
         headers["X-Auth-Token"] = self._token or ""
         return headers
+
+    async def check(self) -> str:
+        await self.login()
+        url = self.url("ecs", f"/v1/{self.cfg.project_id}/cloudservers/detail")
+        await self.get_json(url, {"offset": 1, "limit": 1}, "list ECS servers", headers={"X-Project-Id": self.cfg.project_id})
+        return url
 
     def retryable(self, resp: httpx.Response) -> bool:
         if super().retryable(resp):

@@ -24,6 +24,7 @@ from cloudctl.model import Resource
 from cloudctl.providers.base import FANOUT, Driver
 from cloudctl.providers.paging import MarkerGuard, Page, marker_of, next_link
 from cloudctl.providers.wire import json_of, normalize_arch, parse_time
+from cloudctl.redact import remember_secret
 
 NOVA_MICROVERSION = "2.79"
 PLACEMENT_MICROVERSION = "placement 1.10"
@@ -62,7 +63,6 @@ class OpenStackDriver(Driver):
         self._catalog: list[dict] = []
         self._project_id = ""
         self._projects: dict[str, str] = {}  # id -> name
-        self._lock = asyncio.Lock()
         self._region = self.cfg.region or ""
 
     # -- auth ------------------------------------------------------------------------------
@@ -89,6 +89,7 @@ class OpenStackDriver(Driver):
             raise AuthError("Keystone answered without X-Subject-Token", provider=self.name, http_status=resp.status_code)
         body = json_of(resp)["token"]
         self._token = token
+        remember_secret(token)
         self._expires = _epoch(body["expires_at"]) if body.get("expires_at") else time.time() + 3600
         self._catalog = body.get("catalog") or []
         project = body.get("project") or {}
@@ -99,18 +100,28 @@ class OpenStackDriver(Driver):
             eps = [ep for svc in self._catalog if svc.get("type") == "compute" for ep in svc.get("endpoints", [])]
             self._region = next((ep.get("region_id") or ep.get("region") or "" for ep in eps if ep.get("interface") == self.cfg.interface), "")
 
-    async def _reauth(self, sent: dict[str, str]) -> bool:
-        async with self._lock:
-            if sent.get("X-Auth-Token") == self._token:
-                await self.login()
+    async def logout(self) -> None:
+        """Revoke the token (``DELETE /v3/auth/tokens``): a token outlives the sync otherwise."""
+        if self._token:
+            token, self._token = self._token, None
+            await self._revoke_token(self.cfg.auth_url.rstrip("/") + "/auth/tokens", token, "Keystone token revocation")
+
+    def needs_login(self) -> bool:
+        return self._token is None or time.time() > self._expires - RENEW_BEFORE
+
+    @property
+    def session_auth(self) -> bool:
         return True
 
     async def _auth_headers(self, method, url, headers, body):  # noqa: ANN001, ANN201
-        async with self._lock:
-            if self._token is None or time.time() > self._expires - RENEW_BEFORE:
-                await self.login()
         headers["X-Auth-Token"] = self._token or ""
         return headers
+
+    async def check(self) -> str:
+        await self.login()
+        url = self.cfg.auth_url.rstrip("/") + "/auth/projects"
+        await self.request("GET", url, what="list own projects")
+        return url
 
     def endpoint(self, service_type: str) -> str:
         """The catalog URL for ``service_type`` with the configured interface and region."""

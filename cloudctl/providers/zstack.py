@@ -15,7 +15,6 @@ Facts this driver relies on (ZStack Cloud API reference):
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import email.utils
 import hashlib
@@ -31,6 +30,7 @@ from cloudctl.model import Resource
 from cloudctl.providers.base import Driver
 from cloudctl.providers.paging import MarkerGuard, Page
 from cloudctl.providers.wire import json_of, normalize_arch, parse_time
+from cloudctl.redact import remember_secret
 
 VM_STATES = {
     "Running": "active", "Starting": "building", "Created": "building", "Rebooting": "active", "Migrating": "active",
@@ -57,7 +57,6 @@ class ZStackDriver(Driver):
         self._tags: dict[str, dict[str, str]] | None = None  # resource uuid -> tag key -> value
         self._owner: dict[str, str] = {}  # resource uuid -> project name
         self._iam2: list[dict] = []
-        self._lock = asyncio.Lock()
 
     def api(self, path: str) -> str:
         return self.cfg.endpoint.rstrip("/") + "/zstack/v1" + path
@@ -67,26 +66,27 @@ class ZStackDriver(Driver):
         if self.cfg.access_key_id:
             return
         digest = hashlib.sha512(self.secret(self.cfg.password).encode()).hexdigest()
+        remember_secret(digest)  # the digest logs in as well as the password does
         resp = await self.request("PUT", self.api("/accounts/login"), json_body={"logInByAccount": {"accountName": self.cfg.account, "password": digest}},
                                   auth=False, what="ZStack login")
         session = (json_of(resp).get("inventory") or {}).get("uuid")
         if not session:
             raise AuthError("ZStack login answered without a session uuid", provider=self.name, http_status=resp.status_code)
         self._session = session
+        remember_secret(session)
 
     async def logout(self) -> None:
         if self._session:
             session, self._session = self._session, None
-            await self.request("DELETE", self.api(f"/accounts/sessions/{session}"), auth=False, ok=(401, 404),
+            await self.request("DELETE", self.api(f"/accounts/sessions/{session}"), auth=False, ok=(401, 404), retry=False,
                                headers={"Authorization": f"OAuth {session}"}, what="ZStack logout")
 
-    async def _reauth(self, sent: dict[str, str]) -> bool:
-        if self.cfg.access_key_id:
-            return False
-        async with self._lock:
-            if sent.get("Authorization") == f"OAuth {self._session}":
-                await self.login()
-        return True
+    def needs_login(self) -> bool:
+        return not self.cfg.access_key_id and self._session is None
+
+    @property
+    def session_auth(self) -> bool:
+        return not self.cfg.access_key_id
 
     async def _auth_headers(self, method: str, url: httpx.URL, headers: dict[str, str], body: bytes) -> dict[str, str]:
         if self.cfg.access_key_id:
@@ -94,11 +94,13 @@ class ZStackDriver(Driver):
             to_sign = f"{method.upper()}\n{date}\n{url.path}"
             sig = base64.b64encode(hmac.new(self.secret(self.cfg.access_key_secret).encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
             return {**headers, "Date": date, "Authorization": f"ZStack {self.cfg.access_key_id}:{sig}"}
-        if self._session is None:
-            async with self._lock:
-                if self._session is None:
-                    await self.login()
         return {**headers, "Authorization": f"OAuth {self._session}"}
+
+    async def check(self) -> str:
+        await self.login()
+        url = self.api("/vm-instances")
+        await self.request("GET", url, params={"count": "true"}, what="count VM instances")
+        return url
 
     # -- paging ----------------------------------------------------------------------------
     async def query(self, path: str, q: list[str] | None = None) -> AsyncIterator[list[dict]]:

@@ -47,8 +47,10 @@ class SimLayer:
         make_request_id: Callable[[], str],
         error_shape: ErrorShape,
         is_auth: Callable[[str, str], bool],
+        tokens: TokenStore | None = None,
     ) -> None:
         self.app = app
+        self.tokens = tokens  # the simulator's tokens/sessions, for tests that check revocation
         self.faults = faults
         self.header = request_id_header.lower().encode()
         self.make_request_id = make_request_id
@@ -113,31 +115,49 @@ class Token:
 
 @dataclass
 class TokenStore:
-    """Issued tokens/sessions; they expire by time (``token_ttl``) or use count (``token_uses``)."""
+    """Issued tokens/sessions; they expire by time (``token_ttl``) or use count (``token_uses``).
+
+    ``issued`` and ``revoked`` record every value handed out and every one revoked, in order, so
+    tests can assert that a client revokes what it creates; a revoked value is refused.
+    """
 
     faults: Faults
     clock: Clock = time.time
     tokens: dict[str, Token] = field(default_factory=dict)
+    issued: list[str] = field(default_factory=list)
+    revoked: list[str] = field(default_factory=list)
 
     def issue(self, **context: Any) -> Token:
         tok = Token(secrets.token_hex(16), self.clock() + self.faults.token_ttl, context)
         self.tokens[tok.value] = tok
+        self.issued.append(tok.value)
         return tok
 
-    def check(self, value: str | None) -> tuple[Token | None, str]:
-        """The live token, or None and why not (``missing``, ``unknown``, ``expired``)."""
+    def check(self, value: str | None, *, count: bool = True) -> tuple[Token | None, str]:
+        """The live token, or None and why not (``missing``, ``unknown``, ``revoked``, ``expired``).
+
+        ``count=False`` does not spend one of the token's uses (revocation itself).
+        """
         if not value:
             return None, "missing"
         tok = self.tokens.get(value)
         if tok is None:
-            return None, "unknown"
-        tok.uses += 1
+            return None, "revoked" if value in self.revoked else "unknown"
+        if count:
+            tok.uses += 1
         if self.clock() >= tok.expires_at or (self.faults.token_uses and tok.uses > self.faults.token_uses):
             return None, "expired"
         return tok, ""
 
     def revoke(self, value: str) -> bool:
-        return self.tokens.pop(value, None) is not None
+        found = self.tokens.pop(value, None) is not None
+        if found:
+            self.revoked.append(value)
+        return found
+
+    def live(self) -> list[str]:
+        """Values issued and not revoked (expired ones included: they were never ended)."""
+        return [v for v in self.issued if v in self.tokens]
 
 
 def new_uuid() -> str:

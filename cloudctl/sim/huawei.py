@@ -145,6 +145,17 @@ class HuaweiSim:
             "roles": [{"id": "r-readonly", "name": "readonly"}], "catalog": []}}
         return json_response(body, 201, {"X-Subject-Token": tok.value})
 
+    async def iam_revoke(self, request: Request) -> Response:
+        """IAM ``DELETE /v3/auth/tokens``: X-Auth-Token (the caller) and X-Subject-Token (to delete) → 204."""
+        caller, _ = self.tokens.check(request.headers.get("x-auth-token"), count=False)
+        if caller is None:
+            raise Fail(401, {"error": {"code": "IAM.0001", "message": "The request you have made requires authentication.", "title": "Unauthorized"}})
+        subject = request.headers.get("x-subject-token", "")
+        if subject != caller.value:
+            raise Fail(403, {"error": {"code": "IAM.0002", "message": "You are not authorized to delete another user's token.", "title": "Forbidden"}})
+        self.tokens.revoke(subject)
+        return Response(status_code=204)
+
     async def iam_projects(self, request: Request) -> Response:
         await self._auth(request)
         return json_response({"projects": [
@@ -242,6 +253,7 @@ def huawei_app(cloud: Cloud, faults: Faults | None = None, creds: HuaweiCredenti
     get = ["GET"]
     routes = [
         Route("/v3/auth/tokens", sim.iam_token, methods=["POST"]),
+        Route("/v3/auth/tokens", sim.iam_revoke, methods=["DELETE"]),
         Route("/v3/auth/projects", sim.iam_projects, methods=get),
         Route("/v3/projects", sim.iam_projects, methods=get),
         Route("/v1/{project_id}/cloudservers/detail", sim.ecs_detail, methods=get),
@@ -258,5 +270,5 @@ def huawei_app(cloud: Cloud, faults: Faults | None = None, creds: HuaweiCredenti
 
     app = Starlette(routes=routes, exception_handlers={Fail: fail_handler, 404: not_found, 405: not_found})
     return SimLayer(app, faults, request_id_header="X-Request-Id", make_request_id=lambda: uuid.uuid4().hex,
-                    error_shape=_fault_shape, is_auth=lambda method, path: path.rstrip("/") == "/v3/auth/tokens")
+                    error_shape=_fault_shape, is_auth=lambda method, path: path.rstrip("/") == "/v3/auth/tokens", tokens=sim.tokens)
 

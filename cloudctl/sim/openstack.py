@@ -74,6 +74,7 @@ def openstack_app(cloud: Cloud, faults: Faults | None = None, creds: OpenStackCr
         Route("/identity/v3", ident.version, methods=get),
         Route("/identity/v3/", ident.version, methods=get),
         Route("/identity/v3/auth/tokens", ident.issue, methods=["POST"]),
+        Route("/identity/v3/auth/tokens", ident.revoke, methods=["DELETE"]),
         Route("/identity/v3/projects", ident.projects_list, methods=get),
         Route("/identity/v3/auth/projects", ident.projects_list, methods=get),
         Route("/compute", nova.nova_versions, methods=get),
@@ -102,4 +103,4 @@ def openstack_app(cloud: Cloud, faults: Faults | None = None, creds: OpenStackCr
     ]
     app = Starlette(routes=routes, exception_handlers={Fail: fail_handler, 404: _not_found, 405: _not_found})
     return SimLayer(app, faults, request_id_header="x-openstack-request-id",
-                    make_request_id=lambda: f"req-{uuid.uuid4()}", error_shape=_error_shape, is_auth=_is_auth)
+                    make_request_id=lambda: f"req-{uuid.uuid4()}", error_shape=_error_shape, is_auth=_is_auth, tokens=tokens)

@@ -89,6 +89,21 @@ class Identity:
         tok = self.tokens.issue(user=user.name, project_id=project.id, admin=user.admin)
         return json_response(self._token_body(request, tok, user, project, methods), 201, {"X-Subject-Token": tok.value})
 
+    async def revoke(self, request: Request) -> Response:
+        """``DELETE /v3/auth/tokens``: the ``X-Subject-Token`` is invalid from now on (204).
+
+        The caller's ``X-Auth-Token`` must be valid; revoking one's own token needs no role.
+        """
+        caller, _ = self.tokens.check(request.headers.get("x-auth-token"), count=False)
+        if caller is None:
+            raise Fail(401, keystone_error(401, UNAUTHORIZED))
+        subject = request.headers.get("x-subject-token", "")
+        if subject != caller.value and not caller.context["admin"]:
+            raise Fail(403, keystone_error(403, "You are not authorized to perform the requested action: identity:revoke_token."))
+        if not self.tokens.revoke(subject):
+            raise Fail(404, keystone_error(404, "Could not find token: " + subject[:8] + "..."))
+        return Response(status_code=204)
+
     def _password(self, pw: dict) -> User:
         u = pw.get("user") or {}
         user = self.users.get(u.get("name", "")) or next((x for x in self.users.values() if x.id == u.get("id")), None)

@@ -152,6 +152,7 @@ class ZStackSim:
             "expiredDate": zdate(dt.datetime.fromtimestamp(tok.expires_at, dt.timezone.utc)), "createDate": zdate(now)}})
 
     async def logout(self, request: Request) -> Response:
+        """``DELETE /zstack/v1/accounts/sessions/{uuid}``: the session is refused from now on (recorded)."""
         self.sessions.revoke(request.path_params["uuid"])
         return json_response({})
 
@@ -253,4 +254,4 @@ def zstack_app(cloud: Cloud, faults: Faults | None = None, creds: ZStackCredenti
     ]
     app = Starlette(routes=routes, exception_handlers={Fail: fail_handler, 404: not_found, 405: not_found})
     return SimLayer(app, faults, request_id_header="X-Request-Id", make_request_id=lambda: uuid.uuid4().hex,
-                    error_shape=_fault_shape, is_auth=lambda method, path: path.startswith(f"{PREFIX}/accounts/"))
+                    error_shape=_fault_shape, is_auth=lambda method, path: path.startswith(f"{PREFIX}/accounts/"), tokens=sim.sessions)

@@ -142,8 +142,9 @@ def test_timeouts_are_retried_then_reported_cleanly():
         raise httpx.ReadTimeout("timed out", request=request)
 
     cloud.faults = [timeout] * 10
-    with pytest.raises(ProviderError, match="ReadTimeout after 3 attempts"):
+    with pytest.raises(ProviderError, match="ReadTimeout: timed out; tried 3 times") as exc:
         list_servers(cloud, max_retries=2)
+    assert "GET http://nova.test/v2.1/servers/detail" in str(exc.value) and exc.value.url == "http://nova.test/v2.1/servers/detail"
 
 
 def test_expired_token_mid_pagination_is_renewed_once():
@@ -160,11 +161,12 @@ def test_expired_token_mid_pagination_is_renewed_once():
 
 def test_refused_credentials_are_an_auth_error_without_the_password(caplog):
     cloud = FakeCloud(1)
-    cloud.faults = [lambda r: httpx.Response(401, json={"error": {"code": 401, "message": "The request you have made requires authentication."}})] * 5
+    cloud.faults = [lambda r: httpx.Response(401, json={"error": {"code": 401, "message": "The request you have made requires authentication."}})] * 50
     caplog.set_level(logging.DEBUG)
     with pytest.raises(AuthError) as exc:
         list_servers(cloud)
     assert exc.value.http_status == 401
+    assert cloud.logins <= 1 + 8  # renewals are bounded: at most max(3, concurrency) per request
     assert PASSWORD not in str(exc.value) and PASSWORD not in exc.value.hint and PASSWORD not in caplog.text
 
 
