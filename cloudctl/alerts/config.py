@@ -19,6 +19,7 @@ from cloudctl import yamlfile
 from cloudctl.agent.config import listen_address, parse_duration
 from cloudctl.config import Strict, literal_secret_warnings
 from cloudctl.errors import ConfigError, Location, Problem, SecretError
+from cloudctl.redact import remember_secret
 from cloudctl.secrets import Secret, with_base
 
 DINGTALK_URL = "https://oapi.dingtalk.com/robot/send"
@@ -187,6 +188,9 @@ def credentials(loaded: LoadedRelayConfig) -> dict[str, RobotCredentials]:
             resolved.setdefault(name, {})[fname] = value
     if problems:
         raise ConfigError(problems, hint="create the files (mode 0600) or set the variables, or remove the robots you do not use")
+    for values in resolved.values():
+        for value in values.values():
+            remember_secret(value)  # masked in every log line from now on (cloudctl.redact)
     return {
         name: RobotCredentials(name, resolved[name]["access_token"], resolved[name]["secret"], tuple(r.at_mobiles))
         for name, r in loaded.config.robots.items()

@@ -29,9 +29,8 @@ def relay(
     Example:  cloudctl alerts relay --config agents/alertmanager/relay.yaml
     """
     import asyncio
-    import logging
-    import sys
 
+    from cloudctl import redact
     from cloudctl.alerts.service import run
     from cloudctl.cli.output import note
     from cloudctl.errors import UsageError
@@ -39,7 +38,7 @@ def relay(
 
     if log_level not in LEVELS:
         raise UsageError(f"--log-level must be one of: {', '.join(LEVELS)}")
-    logging.basicConfig(level=log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact.basic_config(log_level.upper(), "%(asctime)s %(levelname)s %(name)s: %(message)s")  # secrets masked in every line
 
     def ready(url: str, robots: list[str]) -> None:
         note(t("alerts.relay.ready", url=url, robots=len(robots), names=", ".join(robots)))

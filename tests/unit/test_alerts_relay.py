@@ -478,6 +478,9 @@ def test_unreadable_secrets_are_named_by_reference_never_by_value(tmp_path, monk
     creds = relay_config.credentials(relay_config.load(f))
     assert creds["lishi"].access_token == "TOKEN-VALUE-7f3a"  # relative to the config file, stripped
     assert "TOKEN-VALUE" not in repr(creds) and "SEC-planted" not in repr(creds)
+    from cloudctl.redact import scrub
+
+    assert scrub("posting with TOKEN-VALUE-7f3a and SEC-planted-value") == "posting with <redacted> and <redacted>"  # logs mask them
 
 
 def test_literal_secrets_warn(tmp_path):
