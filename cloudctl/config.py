@@ -12,13 +12,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cloudctl import yamlfile
 from cloudctl.errors import ConfigError, Location, Problem
 from cloudctl.secrets import Secret, with_base
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudctl.store.url import StoreURL
 
 ENV_CONFIG = "CLOUDCTL_CONFIG"
 LOCAL_NAME = "cloudctl.yaml"
@@ -127,11 +130,20 @@ class ZStackProvider(ProviderBase):
 Provider = Annotated[Union[OpenStackProvider, HuaweiProvider, ZStackProvider], Field(discriminator="driver")]
 
 
+class Retention(Strict):
+    """``retention:``: which snapshots ``cloudctl sync`` keeps (applied after each sync; see ``snapshots prune``)."""
+
+    keep_last: int | None = Field(None, ge=1, description="The N newest snapshots")
+    keep_daily: int | None = Field(None, ge=1, description="The newest snapshot of each of the last D days that have one")
+    keep_monthly: int | None = Field(None, ge=1, description="The newest snapshot of each of the last M months that have one")
+
+
 class Config(Strict):
     """The whole ``cloudctl.yaml``."""
 
     inventory: Path | None = Field(None, description="Inventory directory (default ./inventory)")
-    store: Path | None = Field(None, description="SQLite store file (default in the user data dir)")
+    store: str | None = Field(None, description="Store: a SQLite path, sqlite:///path or postgresql://user@host/db (default: the user data dir)")
+    retention: Retention | None = Field(None, description="Snapshots to keep after each sync")
     policies: Path | None = Field(None, description="Policy directory (default ./policies)")
     lang: Literal["zh", "en"] | None = Field(None, description="Language of messages and reports")
     providers: dict[str, Provider] = Field(default_factory=dict)
@@ -165,8 +177,17 @@ class LoadedConfig:
         return self.resolve(self.config.policies, Path.cwd() / "policies")
 
     @property
+    def store_url(self) -> "StoreURL":
+        """The configured store (relative paths against the config file's directory)."""
+        from cloudctl.store.url import parse as parse_url
+
+        return parse_url(self.config.store or default_store_path(), self.base_dir)
+
+    @property
     def store_path(self) -> Path:
-        return self.resolve(self.config.store, default_store_path())
+        """The store for messages and SQLite-only callers (a PostgreSQL store: its URL, without secrets)."""
+        url = self.store_url
+        return url.path if url.path is not None else Path(url.display)
 
     def provider_secret(self, secret: Secret) -> Secret:
         """Bind a secret to this config's directory so ``file:`` references are file-relative."""
@@ -241,7 +262,15 @@ def parse(doc: yamlfile.Document) -> LoadedConfig:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(yamlfile.pydantic_problems(doc, exc, echo_input=False)) from None
-    return LoadedConfig(cfg, Path(doc.path), literal_secret_warnings(doc, cfg), doc)
+    loaded = LoadedConfig(cfg, Path(doc.path), literal_secret_warnings(doc, cfg), doc)
+    if cfg.store is not None:
+        from cloudctl.errors import UsageError
+
+        try:
+            loaded.store_url  # noqa: B018 - validate the URL with the file's line in the message
+        except UsageError as exc:
+            raise ConfigError(Problem(doc.where(("store",)), exc.message, exc.hint, "store")) from None
+    return loaded
 
 
 def load(explicit: str | os.PathLike[str] | None = None) -> LoadedConfig:

@@ -10,7 +10,9 @@ exit code in exactly one place (``cloudctl.cli.main``)::
     │   ├── InventoryError              inventory/*.yaml (carries many Problems)
     │   └── PolicyFileError             policies/*.yaml (carries many Problems)
     ├── SecretError                     a secret reference cannot be resolved      → 2
-    ├── StoreError                      the SQLite store is unusable               → 2
+    ├── StoreError                      the store is missing, foreign, damaged or newer → 2
+    │   ├── StoreBusy                   another sync holds the lock; lock timeout   → 1
+    │   └── StoreUnavailable            disk full, read-only, unreachable, lost    → 1
     ├── UpstreamError                   a provider or a node failed                → 3
     │   ├── ProviderError               HTTP API of a cloud (provider, status, request id)
     │   │   ├── AuthError               credentials refused
@@ -34,7 +36,7 @@ class ExitCode(enum.IntEnum):
     """Process exit codes, the contract CI and scripts rely on (DESIGN.md)."""
 
     OK = 0
-    PROBLEMS = 1  # a check found problems (policy violations, drift with --exit-code)
+    PROBLEMS = 1  # a check found problems (policy violations, drift with --exit-code); the store is busy or unavailable
     INVALID = 2  # bad usage or invalid input (config, YAML, flags)
     UPSTREAM = 3  # an upstream (provider, node) failed; the result is partial
     INTERNAL = 70  # a bug in cloudctl (sysexits EX_SOFTWARE); rerun with --debug and report it
@@ -130,7 +132,25 @@ class SecretError(CloudctlError):
 
 
 class StoreError(CloudctlError):
-    """The local store cannot be opened, is from a newer version, or a snapshot is missing."""
+    """The store is missing, not a cloudctl store, damaged, from a newer cloudctl, or a snapshot is missing.
+
+    Also: the store's address or credentials are wrong (authentication failed). Fix the input: exit 2.
+    """
+
+
+class StoreBusy(StoreError):
+    """Another process holds the lock (a sync of the same provider, a long write): try again later."""
+
+    exit_code = ExitCode.PROBLEMS
+
+
+class StoreUnavailable(StoreError):
+    """The environment keeps the store from working now: disk full, read-only, unreachable, connection lost.
+
+    Nothing was lost: the previous data is intact. Exit 1 (not 70: it is not a bug in cloudctl).
+    """
+
+    exit_code = ExitCode.PROBLEMS
 
 
 class UpstreamError(CloudctlError):

@@ -1,13 +1,17 @@
 """``sync``: fetch every kind from every provider concurrently and stream the pages into a snapshot.
 
 One ``httpx.AsyncClient`` per provider (keep-alive, TLS verification with the configured CA
-bundle), requests bounded by the provider's ``concurrency``. A provider commits atomically only
-when all its kinds arrived; otherwise its previous data stays current and is marked stale.
+bundle), requests bounded by the provider's ``concurrency``. A provider's run commits atomically.
+Staleness is per kind, and per project where the API is per project: a kind (or one project's
+listing of it) that failed keeps its previous data, marked stale, and the rest commits. A
+provider fails as a whole only when nothing of it can be trusted: login or credentials refused,
+or every kind failed. A store error (disk full, lost connection, lock held) ends the whole sync.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -17,9 +21,10 @@ from dataclasses import dataclass, field
 import httpx
 
 from cloudctl.config import LoadedConfig, ProviderBase
-from cloudctl.errors import CloudctlError, ConfigError, Location, Problem, ProviderError, SecretError, UsageError
+from cloudctl.errors import AuthError, CloudctlError, ConfigError, Location, Problem, ProviderError, SecretError, StoreError, UsageError
 from cloudctl.i18n import t
 from cloudctl.providers.base import Driver
+from cloudctl.providers.paging import LISTING_ERRORS, ScopeFailed
 from cloudctl.providers.registry import driver_class
 from cloudctl.secrets import Secret
 from cloudctl.store import SnapshotInfo, Store
@@ -36,18 +41,34 @@ class KindResult:
     kind: str
     count: int = 0
     duration: float = 0.0
-    error: str = ""
+    error: str = ""  # the whole kind failed
+    stale: list[dict] = field(default_factory=list)  # projects whose listing failed: {kind, project, error}
+    refused: bool = False  # credentials refused (AuthError): nothing of the provider is trusted
+
+    @property
+    def problem(self) -> str:
+        return self.error or "; ".join(f"{s['project']}: {s['error']}" for s in self.stale)
 
 
 @dataclass
 class SyncResult:
     snapshot: SnapshotInfo
     kinds: list[KindResult] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # provider -> error
+    failed: dict[str, str] = field(default_factory=dict)  # provider -> error (nothing committed)
+    stale: dict[str, list[dict]] = field(default_factory=dict)  # provider -> scopes kept from before
+    started: dict[str, float] = field(default_factory=dict)  # provider -> wall-clock start (epoch s)
+    durations: dict[str, float] = field(default_factory=dict)  # provider -> seconds
 
     @property
     def partial(self) -> bool:
-        return bool(self.failed)
+        return bool(self.failed or self.stale)
+
+    def stale_scopes(self) -> list[str]:
+        """What is stale, exactly: ``huawei quota (lvliang-czj)``, ``tianhe capacity``, ``zstack (all)``."""
+        out = [f"{p} (all: {e})" for p, e in sorted(self.failed.items())]
+        for prov, scopes in sorted(self.stale.items()):
+            out += [f"{prov} {s['kind']}" + (f" ({s['project']})" if s.get("project") else "") for s in scopes]
+        return out
 
 
 def default_client(name: str, cfg: ProviderBase) -> httpx.AsyncClient:
@@ -96,8 +117,8 @@ class _StoreThread:
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cloudctl-store")
 
-    async def __call__(self, fn, *args):  # noqa: ANN001, ANN002, ANN204
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+    async def __call__(self, fn, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN204
+        return await asyncio.get_running_loop().run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -105,6 +126,8 @@ class _StoreThread:
 
 async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient, snap, redact: _Redactor,
                          result: SyncResult, progress: Progress | None, driver_opts: dict, io: _StoreThread) -> None:
+    result.started[name] = time.time()
+    began = time.monotonic()
     writer = await io(snap.provider, name)
     kinds: list[KindResult] = []
     driver: Driver = driver_class(cfg.driver)(name, cfg, client, reveal=redact, **driver_opts)  # type: ignore[attr-defined]
@@ -116,12 +139,19 @@ async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient
         start = time.monotonic()
         try:
             async for page in driver.pages(kind):
+                failed = [x for x in page if isinstance(x, ScopeFailed)]
+                if failed:
+                    page = [x for x in page if not isinstance(x, ScopeFailed)]
+                    kr.stale += [{"kind": kind, "project": f.project, "error": redact.scrub(_describe(f.error))} for f in failed]
                 n = await io(writer.add, page)
                 kr.count += n
                 if progress:
                     progress(name, kind, n)
-        except (CloudctlError, httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
+        except StoreError:
+            raise  # the store, not the cloud: the whole sync stops
+        except LISTING_ERRORS as exc:
             kr.error = redact.scrub(_describe(exc))
+            kr.refused = isinstance(exc, AuthError)
         finally:
             kr.duration = time.monotonic() - start
 
@@ -140,15 +170,23 @@ async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient
                     await driver.logout()
                 except (CloudctlError, httpx.HTTPError) as exc:
                     log.debug("%s: logout failed: %s", name, redact.scrub(_describe(exc)))
-    except (CloudctlError, httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
+    except StoreError:
+        raise
+    except LISTING_ERRORS as exc:
         error = redact.scrub(_describe(exc))
-    errors = [f"{k.kind}: {k.error}" for k in kinds if k.error]
-    if error or errors:
-        error = error or "; ".join(errors)
+    whole = [k for k in kinds if k.error]
+    refused = [k for k in kinds if k.refused]
+    if not error and (refused or (kinds and len(whole) == len(kinds))):
+        error = "; ".join(f"{k.kind}: {k.error}" for k in (refused or whole))
+    if error:
         await io(writer.fail, error)
         result.failed[name] = error
     else:
-        await io(writer.commit)
+        stale = [{"kind": k.kind, "project": None, "error": k.error} for k in whole] + [s for k in kinds if not k.error for s in k.stale]
+        await io(writer.commit, stale)
+        if stale:
+            result.stale[name] = stale
+    result.durations[name] = time.monotonic() - began
     result.kinds.extend(sorted(kinds, key=lambda k: driver.kinds.index(k.kind)))
     if error and not kinds:
         result.kinds.append(KindResult(name, "*", error=error))
@@ -178,16 +216,28 @@ def _describe(exc: BaseException) -> str:
     return f"unexpected response ({type(exc).__name__}: {exc})"
 
 
-async def run_sync(loaded: LoadedConfig, store: Store, names: list[str] | None = None, *,
+def prepare(loaded: LoadedConfig, names: list[str] | None = None) -> dict[str, ProviderBase]:
+    """The providers to sync, with every credential resolvable: bad input fails here (exit 2), before any store exists."""
+    chosen = select(loaded, names)
+    _check_secrets(loaded, chosen, _Redactor(loaded))
+    return chosen
+
+
+async def run_sync(loaded: LoadedConfig, store: Store, names: list[str] | None = None, *, wait: float = 0.0,
                    client_factory: ClientFactory = default_client, progress: Progress | None = None,
                    driver_opts: dict | None = None) -> SyncResult:
-    """Sync the selected providers into one new snapshot of ``store``."""
+    """Sync the selected providers into one new snapshot of ``store``.
+
+    Holds the sync lock of each selected provider for the whole run, waiting up to ``wait``
+    seconds for another sync of the same provider (then :class:`StoreBusy`, exit 1).
+    """
     chosen = select(loaded, names)
     redact = _Redactor(loaded)
     _check_secrets(loaded, chosen, redact)
     io = _StoreThread()
+    snap = None
     try:
-        snap = await io(store.begin_snapshot)
+        snap = await io(store.begin_snapshot, list(chosen), wait=wait)
         result = SyncResult(snapshot=None)  # type: ignore[arg-type]
         tasks = [asyncio.create_task(_sync_provider(n, cfg, client_factory(n, cfg), snap, redact, result, progress, driver_opts or {}, io))
                  for n, cfg in chosen.items()]
@@ -199,8 +249,15 @@ async def run_sync(loaded: LoadedConfig, store: Store, names: list[str] | None =
             # (each logout is one request within its timeout) before giving up.
             await asyncio.wait(tasks)
             raise
+        except BaseException:
+            for task in tasks:  # a store error ends every provider's run, not just the one that met it
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         result.snapshot = await io(snap.finish)
     finally:
+        if snap is not None:
+            await io(snap.release, forget=False)  # after finish() there is nothing left; after a failure, no waiting
         io.close()
     result.kinds.sort(key=lambda k: k.provider)  # stable: each provider's kinds stay in driver order
     return result
@@ -210,4 +267,4 @@ def sync(loaded: LoadedConfig, store: Store, names: list[str] | None = None, **k
     return asyncio.run(run_sync(loaded, store, names, **kw))
 
 
-__all__ = ["KindResult", "ProviderError", "SyncResult", "default_client", "run_sync", "select", "sync"]
+__all__ = ["KindResult", "ProviderError", "SyncResult", "default_client", "prepare", "run_sync", "select", "sync"]

@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 INVENTORY = ROOT / "inventory"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+# A real PostgreSQL server for the store's tests (fixtures `postgres`, `pg_url`, `store_url`).
+pytest_plugins = ["tests.pgcluster"]
+
 # Property tests: reproducible in CI (derandomized; no shrinking, so a failure is reported at once
 # instead of spending minutes minimising it — rerun locally to get the minimal example).
 settings.register_profile(
@@ -36,10 +39,13 @@ if IN_CI:
 _EXTRA_DIRS = ("/usr/sbin", "/sbin", "/usr/bin")
 
 
-def need(binary: str) -> str:
-    """Path of a real external component; skip (or fail under CI=true) when missing."""
+def need(binary: str, also_in: list[str] | tuple[str, ...] = ()) -> str:
+    """Path of a real external component; skip (or fail under CI=true) when missing.
+
+    ``also_in``: more directories to look in (e.g. PostgreSQL's versioned bin directory).
+    """
     path = shutil.which(binary) or next(
-        (str(Path(d) / binary) for d in _EXTRA_DIRS if (Path(d) / binary).exists()), None
+        (str(Path(d) / binary) for d in (*_EXTRA_DIRS, *also_in) if (Path(d) / binary).exists()), None
     )
     if path is None:
         msg = f"real component '{binary}' is not installed (.ci/run installs it with apt-get)"

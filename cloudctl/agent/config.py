@@ -101,7 +101,7 @@ class Shard:
 class MigrationSettings(Strict):
     """``migration:``: export migration metrics from the inventory's systems (and a store)."""
 
-    store: Path | None = Field(None, description="SQLite store written by `cloudctl sync` (cloud evidence)")
+    store: str | None = Field(None, description="Store written by `cloudctl sync`: a SQLite path or a store URL such as postgresql://reader@db/cloudctl?password=env:NAME")
 
 
 class AgentConfig(Strict):
@@ -201,7 +201,16 @@ def parse(doc: yamlfile.Document) -> LoadedAgentConfig:
         cfg = AgentConfig.model_validate(doc.data)
     except ValidationError as exc:
         raise ConfigError(yamlfile.pydantic_problems(doc, exc, echo_input=False), hint="see docs/agent.md, 'Config reference'") from None
-    return LoadedAgentConfig(cfg, Path(doc.path), literal_secret_warnings(doc, cfg), doc)
+    loaded = LoadedAgentConfig(cfg, Path(doc.path), literal_secret_warnings(doc, cfg), doc)
+    if cfg.migration is not None and cfg.migration.store is not None:
+        from cloudctl.errors import UsageError
+        from cloudctl.store.url import parse as parse_store
+
+        try:
+            parse_store(cfg.migration.store, loaded.base_dir)
+        except UsageError as exc:
+            raise ConfigError(Problem(doc.where(("migration", "store")), exc.message, exc.hint, "migration.store")) from None
+    return loaded
 
 
 def load(path: str | os.PathLike[str]) -> LoadedAgentConfig:

@@ -66,7 +66,9 @@ def make_plan(loaded: LoadedAgentConfig, inv: Inventory) -> Plan:
     if cfg.migration is not None:
         from cloudctl.agent.migration_metrics import MigrationCollector, systems_only
 
-        store = None if cfg.migration.store is None else loaded.path(cfg.migration.store)
+        from cloudctl.store.url import parse as parse_store
+
+        store = None if cfg.migration.store is None else parse_store(cfg.migration.store, loaded.base_dir)
         migration = MigrationCollector(systems_only(inv), store)
     return Plan(loaded, scope, migration, targets, hints)
 

@@ -11,12 +11,16 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from cloudctl.errors import StoreError
 from cloudctl.inventory.loader import Inventory
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cloudctl.store.url import StoreURL
 
 log = logging.getLogger("cloudctl.agent")
 
@@ -27,9 +31,9 @@ def systems_only(inv: Inventory) -> Inventory:
 
 
 class MigrationCollector(Collector):
-    def __init__(self, inv: Inventory, store_path: Path | None) -> None:
+    def __init__(self, inv: Inventory, store: "StoreURL | Path | None") -> None:
         self._inv = inv
-        self._store_path = store_path
+        self._store_path = store  # a path or a parsed store URL (SQLite or PostgreSQL)
 
     def describe(self) -> list[Metric]:
         return []

@@ -1,4 +1,4 @@
-"""Cloud commands: ``sync``, ``ls``, ``show``, ``diff``, ``snapshots``, ``export``, ``capacity``.
+"""Cloud commands: ``sync``, ``ls``, ``show``, ``diff``, ``export``, ``capacity`` (``snapshots``: store_cmd.py).
 
 Thin: parse, call ``cloudctl.sync`` / ``cloudctl.store`` / ``cloudctl.capacity``, render.
 Everything except ``sync`` reads the local store only (no network).
@@ -39,36 +39,66 @@ def _kind(name: str) -> str:
     return kind
 
 
-def _open(store: Path | None, *, create: bool = False):  # noqa: ANN202
-    from cloudctl.cli.options import store_path
+def _open(store: str | None, *, need_data: bool = True):  # noqa: ANN202
+    """The store to read (``--store`` or the config's); with ``need_data`` it must hold a committed sync."""
+    from cloudctl.cli.options import store_url
+    from cloudctl.errors import StoreError
+    from cloudctl.i18n import t
     from cloudctl.store import Store
 
-    return Store.open(store_path(store), create=create)
+    st = Store.open(store_url(store))
+    if need_data and st.latest_snapshot() is None:
+        st.close()
+        raise StoreError(t("store.no_data", store=st.url.display), hint=t("store.hint.create"))
+    return st
+
+
+WaitOpt = Annotated[
+    str, typer.Option("--wait", help="When another sync holds a provider's lock, wait up to this long (e.g. 30s, 10m) before exit 1.")
+]
+MetricsFileOpt = Annotated[
+    Optional[Path],
+    typer.Option("--metrics-file", help="Write sync health metrics here (node_exporter textfile format; written atomically).", show_default=False),
+]
 
 
 def sync(
     provider: ProviderOpt = None,
     store: StoreOpt = None,
+    wait: WaitOpt = "0",
+    metrics_file: MetricsFileOpt = None,
     output: OutputOpt = Format.table,
 ) -> int:
-    """Fetch every provider's resources into a new snapshot of the local store.
+    """Fetch every provider's resources into a new snapshot of the store.
 
-    All providers and kinds are fetched concurrently. A provider that fails keeps its previous
-    data (marked stale) and the exit code is 3.
+    All providers and kinds are fetched concurrently. A kind (or one project's listing of it)
+    that fails keeps its previous data, marked stale, and the rest commits; the exit code is
+    then 3 and the summary says exactly what is stale. One sync per provider at a time: a
+    second one waits up to --wait, then exits 1 naming the holder (host, pid, since). With
+    'retention:' in the config, old snapshots are pruned afterwards.
 
-    Example:  cloudctl sync --provider tianhe
+    Example:  cloudctl sync --wait 10m --metrics-file /var/lib/prometheus/node-exporter/cloudctl_sync.prom
     """
     from cloudctl.cli.console import stderr_console
+    from cloudctl.cli.options import parse_wait, store_url
     from cloudctl.cli.output import note
     from cloudctl.cli.render import render
     from cloudctl.cli.state import current
     from cloudctl.errors import ExitCode
     from cloudctl.i18n import t
-    from cloudctl.sync import sync as run
+    from cloudctl.store import Store
+    from cloudctl.sync import prepare, sync as run
 
     loaded = current.config()
-    with _open(store, create=True) as st:
-        progress = None
+    seconds = parse_wait(wait)
+    prepare(loaded, provider)  # bad input ends here, before a store is created
+    if metrics_file is not None:
+        from cloudctl.sync_metrics import check_target
+
+        check_target(metrics_file)
+    url = store_url(store)
+    progress = None
+    with Store.open(url, create=True, upgrade=True) as st:
         if sys.stderr.isatty():
             from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -82,13 +112,24 @@ def sync(
                 bar.advance(tasks[key], n)
 
             with bar:
-                result = run(loaded, st, provider, progress=progress)
+                result = run(loaded, st, provider, progress=progress, wait=seconds)
         else:
-            result = run(loaded, st, provider)
-    rows = [{"provider": k.provider, "kind": k.kind, "count": k.count, "duration_s": round(k.duration, 2), "error": k.error} for k in result.kinds]
+            result = run(loaded, st, provider, wait=seconds)
+        if metrics_file is not None:
+            from cloudctl.sync_metrics import write_textfile
+
+            write_textfile(metrics_file, st, result)
+        if loaded.config.retention is not None:
+            from cloudctl.store.retention import Policy, prune
+
+            r = loaded.config.retention
+            decision = prune(st, Policy(r.keep_last, r.keep_daily, r.keep_monthly))
+            if decision.remove:
+                note(t("cloud.sync.pruned", count=len(decision.remove), kept=len(decision.keep)))
+    rows = [{"provider": k.provider, "kind": k.kind, "count": k.count, "duration_s": round(k.duration, 2), "error": k.problem} for k in result.kinds]
     render(rows, output, ["provider", "kind", "count", "duration_s", "error"], title=t("cloud.sync.title", snapshot=result.snapshot.id))
     if result.partial:
-        note(t("cloud.sync.partial", providers=", ".join(sorted(result.failed))))
+        note(t("cloud.sync.stale", scopes="; ".join(result.stale_scopes())))
         return ExitCode.UPSTREAM
     note(t("cloud.sync.done", snapshot=result.snapshot.id))
     return ExitCode.OK
@@ -226,21 +267,6 @@ def diff(
     note(t("cloud.diff.summary", added=sum(c.change == "added" for c in changes), removed=sum(c.change == "removed" for c in changes),
            changed=sum(c.change == "changed" for c in changes)))
     return ExitCode.PROBLEMS if exit_code and changes else ExitCode.OK
-
-
-def snapshots(store: StoreOpt = None, output: OutputOpt = Format.table) -> None:
-    """List the snapshots in the local store and each provider's freshness.
-
-    Example:  cloudctl snapshots -o json
-    """
-    from cloudctl.cli.render import render
-
-    with _open(store) as st:
-        rows = [{"id": s.id, "started": s.started, "finished": s.finished, "status": s.status,
-                 "providers": ", ".join(f"{p}={v}" for p, v in s.providers.items()),
-                 "resources": sum(sum(c.values()) for c in s.counts.values()),
-                 "errors": "; ".join(f"{p}: {e}" for p, e in s.errors.items())} for s in st.snapshots()]
-    render(rows, output, ["id", "started", "finished", "status", "providers", "resources", "errors"])
 
 
 def export(

@@ -26,7 +26,7 @@ def show(output: OutputOpt = Format.yaml) -> None:
     data = {
         "source": str(loaded.source) if loaded.source else None,
         "inventory": str(loaded.inventory_dir),
-        "store": str(loaded.store_path),
+        "store": loaded.store_url.display,
         "policies": str(loaded.policies_dir),
         **{k: v for k, v in redacted(loaded.config).items() if k not in ("inventory", "store", "policies")},
     }

@@ -29,7 +29,7 @@ app = typer.Typer(
 
 # Command groups and commands, registered explicitly. Each module imports only typer at top
 # level; the work happens inside the command functions.
-GROUPS: dict[str, tuple[str, str]] = {
+GROUPS: dict[str, tuple[str, str | None]] = {
     # name: ("module:attribute", help)
     "config": ("cloudctl.cli.config_cmd:app", "Show and check the effective configuration."),
     "inventory": ("cloudctl.cli.inventory_cmd:app", "Validate and summarise the inventory of record."),
@@ -41,6 +41,8 @@ GROUPS: dict[str, tuple[str, str]] = {
         "Deliver alerts to DingTalk (钉钉) robots for Alertmanager.\n\n"
         "Example:  cloudctl alerts relay --config agents/alertmanager/relay.yaml",
     ),
+    "snapshots": ("cloudctl.cli.store_cmd:snapshots_app", None),  # help: the listing's docstring
+    "store": ("cloudctl.cli.store_cmd:store_app", "The store itself: schema upgrades.\n\nExample:  cloudctl store upgrade --dry-run"),
 }
 COMMANDS: dict[str, str] = {
     # name: "module:function"
@@ -50,7 +52,6 @@ COMMANDS: dict[str, str] = {
     "ls": "cloudctl.cli.cloud_cmd:ls",
     "show": "cloudctl.cli.cloud_cmd:show",
     "diff": "cloudctl.cli.cloud_cmd:diff",
-    "snapshots": "cloudctl.cli.cloud_cmd:snapshots",
     "export": "cloudctl.cli.cloud_cmd:export",
     "capacity": "cloudctl.cli.cloud_cmd:capacity",
 }
@@ -62,7 +63,7 @@ def _load(ref: str):  # noqa: ANN202
 
 
 for _name, (_ref, _help) in GROUPS.items():
-    app.add_typer(_load(_ref), name=_name, help=_help)
+    app.add_typer(_load(_ref), name=_name, **({"help": _help} if _help else {}))
 for _name, _ref in COMMANDS.items():
     app.command(name=_name)(_load(_ref))
 

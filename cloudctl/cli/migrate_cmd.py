@@ -23,11 +23,12 @@ class By(str, enum.Enum):
     provider = "provider"
 
 
-def open_evidence(store: Path | None, no_store: bool):  # noqa: ANN201 - a Store or None
+def open_evidence(store: str | None, no_store: bool):  # noqa: ANN201 - a Store or None
     """The store to take cloud evidence from, or None.
 
     ``--no-store``: None. An explicit ``--store`` that is missing is an error (exit 2); a missing
-    default store is fine: one line on stderr says the inventory alone is used.
+    default store, or one without any successful sync, is fine: one line on stderr says the
+    inventory alone is used.
     """
     if no_store:
         if store is not None:
@@ -35,17 +36,21 @@ def open_evidence(store: Path | None, no_store: bool):  # noqa: ANN201 - a Store
 
             raise UsageError("--store and --no-store exclude each other")
         return None
-    from cloudctl.cli.options import store_path
-    from cloudctl.store import Store
+    from cloudctl.cli.options import store_url
+    from cloudctl.cli.output import note
+    from cloudctl.i18n import t
+    from cloudctl.store import Store, exists
 
-    path = store_path(store)
-    if store is None and not path.exists():
-        from cloudctl.cli.output import note
-        from cloudctl.i18n import t
-
-        note(t("policy.no_store", path=path))
+    url = store_url(store)
+    if store is None and not exists(url):
+        note(t("policy.no_store", path=url.display))
         return None
-    return Store.open(path)
+    st = Store.open(url)
+    if st.latest_snapshot() is None:  # every sync failed so far: no evidence, not "0 found"
+        note(t("store.no_data_inventory", store=url.display))
+        st.close()
+        return None
+    return st
 
 
 def _inventory(inventory: Path | None):  # noqa: ANN202

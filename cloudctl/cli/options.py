@@ -17,8 +17,9 @@ InventoryOpt = Annotated[
     typer.Option("--inventory", "-i", help="Inventory directory (default: config 'inventory:' or ./inventory).", show_default=False),
 ]
 StoreOpt = Annotated[
-    Optional[Path],
-    typer.Option("--store", help="SQLite store file (default: config 'store:' or the user data dir).", show_default=False),
+    Optional[str],
+    typer.Option("--store", help="Store: a SQLite file, sqlite:///path or postgresql://user@host/db (default: config 'store:' or the user data dir).",
+                 show_default=False),
 ]
 
 
@@ -31,9 +32,25 @@ def inventory_dir(explicit: Path | None) -> Path:
     return current.config().inventory_dir
 
 
-def store_path(explicit: Path | None) -> Path:
+def store_url(explicit: str | None):  # noqa: ANN201 - a cloudctl.store.StoreURL
+    """``--store`` if given (relative to the working directory), else the config's store."""
     if explicit is not None:
-        return explicit
+        from cloudctl.store.url import parse
+
+        return parse(explicit)
     from cloudctl.cli.state import current
 
-    return current.config().store_path
+    return current.config().store_url
+
+
+def parse_wait(text: str) -> float:
+    """``--wait``: 0 (do not wait) or a duration such as 30s, 10m, 1h."""
+    if text.strip() in ("0", "0s"):
+        return 0.0
+    from cloudctl.agent.config import parse_duration
+    from cloudctl.errors import UsageError
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"--wait {text!r}: {exc}", hint="example: --wait 10m") from None

@@ -86,19 +86,17 @@ def _default_policies(inventory_root: Path) -> list[Path] | None:
     return [candidate] if candidate.is_dir() else None
 
 
-def _open_store(explicit: Path | None, note: Any) -> Any:
+def _open_store(explicit: str | None, note: Any) -> Any:
     """The store the user named (must exist), else the configured one if it exists, else None."""
-    from cloudctl.cli.options import store_path
+    from cloudctl.cli.options import store_url
     from cloudctl.i18n import t
-    from cloudctl.store import Store
+    from cloudctl.store import Store, exists
 
-    if explicit is not None:
-        return Store.open(explicit)
-    path = store_path(None)
-    if not Path(path).exists():
-        note(t("report.store_missing", path=path))
+    url = store_url(explicit)
+    if explicit is None and not exists(url):
+        note(t("report.store_missing", path=url.display))
         return None
-    return Store.open(path)
+    return Store.open(url)
 
 
 def _print(rep: "Report", lang: str) -> None:

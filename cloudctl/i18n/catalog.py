@@ -12,6 +12,7 @@ from cloudctl.i18n.catalog_report import MESSAGES as _report
 from cloudctl.i18n.catalog_security import MESSAGES as _security
 from cloudctl.i18n.catalog_sim_cloud import MESSAGES as _sim_cloud
 from cloudctl.i18n.catalog_sim_snmp import MESSAGES as _sim_snmp
+from cloudctl.i18n.catalog_store import MESSAGES as _store
 
 CORE: dict[str, dict[str, str]] = {
     "error": {"zh": "错误", "en": "error"},
@@ -33,4 +34,4 @@ CORE: dict[str, dict[str, str]] = {
     },
 }
 
-MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_alerts, **_report, **_sim_snmp, **_sim_cloud, **_security}
+MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_alerts, **_report, **_sim_snmp, **_sim_cloud, **_security, **_store}

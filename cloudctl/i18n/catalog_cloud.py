@@ -12,4 +12,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "新增 {added}, 删除 {removed}, 变更 {changed}",
         "en": "{added} added, {removed} removed, {changed} changed",
     },
+    "cloud.sync.stale": {
+        "zh": "部分同步：以下数据未能更新，保留上一次数据并标记为过期：{scopes}",
+        "en": "partial sync: these kept their previous data, marked stale: {scopes}",
+    },
+    "cloud.sync.pruned": {
+        "zh": "按保留规则删除了 {count} 个旧快照（保留 {kept} 个）",
+        "en": "retention: pruned {count} old snapshots ({kept} kept)",
+    },
 }

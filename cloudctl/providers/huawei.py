@@ -25,7 +25,7 @@ from cloudctl.errors import AuthError, PaginationError
 from cloudctl.model import Resource
 from cloudctl.providers import huawei_signer
 from cloudctl.providers.base import FANOUT, Driver
-from cloudctl.providers.paging import MarkerGuard, Page, merge
+from cloudctl.providers.paging import MarkerGuard, Page, merge, per_project
 from cloudctl.providers.wire import json_of, normalize_arch, parse_error_body, parse_time
 from cloudctl.redact import remember_secret
 
@@ -141,7 +141,8 @@ class HuaweiDriver(Driver):
             return
         fetch = {"server": self._servers, "volume": self._volumes, "network": self._vpcs, "subnet": self._subnets,
                  "floating_ip": self._eips, "quota": self._quota}[kind]
-        async for page in merge([fetch(pid) for pid in self.project_ids()], self.cfg.concurrency):
+        # Every listing is per project: one project's failure leaves the others' data current.
+        async for page in merge([per_project(self._project(pid), fetch(pid)) for pid in self.project_ids()], self.cfg.concurrency):
             yield page
 
     def project_ids(self) -> list[str]:

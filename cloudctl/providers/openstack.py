@@ -22,7 +22,7 @@ from cloudctl.config import OpenStackProvider
 from cloudctl.errors import AuthError, ProviderError
 from cloudctl.model import Resource
 from cloudctl.providers.base import FANOUT, Driver
-from cloudctl.providers.paging import MarkerGuard, Page, marker_of, next_link
+from cloudctl.providers.paging import LISTING_ERRORS, MarkerGuard, Page, ScopeFailed, marker_of, next_link
 from cloudctl.providers.wire import json_of, normalize_arch, parse_time
 from cloudctl.redact import remember_secret
 
@@ -266,9 +266,14 @@ class OpenStackDriver(Driver):
         pids = sorted(self._projects) if self.cfg.all_tenants else [self._project_id]
         sem = asyncio.Semaphore(self.cfg.concurrency)
 
-        async def one(pid: str) -> Resource:
+        async def one(pid: str) -> Resource | ScopeFailed:
             async with sem:
-                return await self._quota(pid)
+                try:
+                    return await self._quota(pid)
+                except AuthError:
+                    raise
+                except LISTING_ERRORS as exc:  # one project's quota: the others still count
+                    return ScopeFailed(self._project(pid), exc)
 
         for start in range(0, len(pids), self.cfg.page_size):
             yield list(await asyncio.gather(*(one(p) for p in pids[start : start + self.cfg.page_size])))

@@ -10,13 +10,44 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from cloudctl.errors import PaginationError
+from cloudctl.errors import AuthError, CloudctlError, PaginationError
 from cloudctl.model import Resource
 
 if TYPE_CHECKING:  # pragma: no cover
     from cloudctl.providers.base import Driver
 
 Page = list[Resource]
+# What a failed listing raises (besides cancellation): an API error, a transport error, a body
+# that does not have the documented shape.
+LISTING_ERRORS = (CloudctlError, httpx.HTTPError, KeyError, ValueError, TypeError)
+
+
+class ScopeFailed:
+    """A page item: the listing of one project failed. The other projects' pages still count.
+
+    Sync keeps the previous data of that project's resources of this kind, marked stale
+    (staleness is per kind, and per project where the API is per project).
+    """
+
+    __slots__ = ("project", "error")
+
+    def __init__(self, project: str, error: BaseException) -> None:
+        self.project = project
+        self.error = error
+
+
+async def per_project(project: str, source: AsyncIterator[Page]) -> AsyncIterator[Page]:
+    """``source``'s pages; a failure becomes a one-item page ``[ScopeFailed]`` instead of ending the kind.
+
+    Refused credentials still raise: nothing of such a run can be trusted.
+    """
+    try:
+        async for page in source:
+            yield page
+    except AuthError:
+        raise
+    except LISTING_ERRORS as exc:
+        yield [ScopeFailed(project, exc)]  # type: ignore[list-item]
 
 
 class Slots:

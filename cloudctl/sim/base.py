@@ -67,7 +67,7 @@ class SimLayer:
         if delay:
             await asyncio.sleep(delay)
         exempt = self.is_auth(scope["method"], scope["path"])
-        fate = None if exempt else self.faults.next_request()
+        fate = None if exempt else self.faults.next_request(scope["path"])
         if fate is not None:
             status = 429 if fate == "throttle" else self.faults.error_status()
             message = "Rate limit exceeded, retry later." if status == 429 else "The server has either erred or is incapable of performing the requested operation."

@@ -12,6 +12,8 @@ Keys:
 - ``token_ttl=S``       tokens/sessions live S seconds (default 3600)
 - ``token_uses=N``      a token/session expires after N authenticated requests
 - ``truncate_rate=F``   fraction of successful JSON bodies cut in half (invalid JSON, valid HTTP)
+- ``fail_path=S``       every API request whose path contains S is answered 500 (one broken call,
+                        e.g. one project's quota: ``huawei:fail_path=/v1/<project id>/cloudservers/limits``)
 
 Auth endpoints (token issue, login) are exempt from errors, throttling and truncation, so a
 client can always re-authenticate; they still get the latency.
@@ -37,6 +39,7 @@ class Faults:
     token_ttl: float = 3600.0
     token_uses: int = 0
     truncate_rate: float = 0.0
+    fail_paths: tuple[str, ...] = ()
     seed: int = 0
     _counter: int = field(default=0, init=False, repr=False)
     _rng: random.Random = field(init=False, repr=False)
@@ -44,8 +47,10 @@ class Faults:
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
 
-    def next_request(self) -> str | None:
+    def next_request(self, path: str = "") -> str | None:
         """Decide the fate of the next API request: None, ``"throttle"`` or ``"error"``."""
+        if path and any(p in path for p in self.fail_paths):
+            return "error"
         n = self._counter
         self._counter += 1
         if self.throttle_every and n % self.throttle_every < self.throttle_burst:
@@ -94,13 +99,17 @@ def _apply(f: Faults, key: str, value: str) -> Faults:
         return replace(f, **{key: _number(key, value)})
     if key == "token_uses":
         return replace(f, token_uses=_number(key, value, int))
+    if key == "fail_path":
+        if not value:
+            raise UsageError("--fault fail_path=: give a part of a path, e.g. fail_path=/cloudservers/limits")
+        return replace(f, fail_paths=(*f.fail_paths, value))
     if key == "latency":
         lo, _, hi = value.partition("-")
         a = _number(key, lo)
         return replace(f, latency_ms=(a, _number(key, hi) if hi else a))
     raise UsageError(
         f"--fault: unknown key '{key}'",
-        hint="keys: error_rate, throttle, retry_after, latency, token_ttl, token_uses, truncate_rate",
+        hint="keys: error_rate, throttle, retry_after, latency, token_ttl, token_uses, truncate_rate, fail_path",
     )
 
 

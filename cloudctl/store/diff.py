@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudctl.errors import StoreError
-from cloudctl.store.sqlite import Store
+from cloudctl.i18n import t
+from cloudctl.store.core import Store
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,15 @@ class Change:
 
 def resolve_pair(store: Store, from_snap: int | None, to_snap: int | None) -> tuple[int, int]:
     """Default ``to`` = the latest snapshot, ``from`` = the one before it."""
-    ids = [s.id for s in store.snapshots() if "ok" in s.providers.values()]
+    ids = [s.id for s in store.snapshots() if s.committed]
     if to_snap is None:
         if not ids:
-            raise StoreError("the store has no snapshot yet", hint="run `cloudctl sync` (twice, to have something to compare)")
+            raise StoreError(t("store.diff.empty", store=store.url.display), hint=t("store.diff.empty_hint"))
         to_snap = ids[-1]
     if from_snap is None:
         earlier = [i for i in ids if i < to_snap]
         if not earlier:
-            raise StoreError(f"no snapshot before {to_snap} to compare with", hint="run `cloudctl sync` again later, or pass --from")
+            raise StoreError(t("store.diff.no_earlier", snapshot=to_snap), hint=t("store.diff.no_earlier_hint"))
         from_snap = earlier[-1]
     return from_snap, to_snap
 

@@ -43,3 +43,33 @@ def test_migration_kpis_and_counts_from_the_inventory(tmp_path, monkeypatch):
     assert total == len(inv.systems)
     r = subprocess.run([need("promtool"), "check", "metrics"], input=agent.render(), capture_output=True, timeout=30)
     assert r.returncode == 0, r.stderr
+
+
+def test_migration_store_may_be_a_postgresql_url(tmp_path, monkeypatch, pg_url):
+    """The county agents read the team's PostgreSQL store (cloud evidence) like a SQLite file."""
+    from cloudctl.model import Resource
+    from cloudctl.store import Store
+
+    inv = load_inventory(INVENTORY)
+    system = next(s for s in inv.systems.values() if not s.classified)
+    st = Store.open(pg_url, create=True)
+    snap = st.begin_snapshot(["tianhe"])
+    w = snap.provider("tianhe")
+    w.add([Resource("tianhe", "server", "vm-1", "vm-1", "active", system=system.id)])
+    w.commit()
+    snap.finish()
+    agent = agent_for(tmp_path, monkeypatch, f"migration: {{store: '{pg_url}'}}\n")
+    expected = kpis(inv, st)
+    st.close()
+    sources = {k.source for k in expected}
+    assert "store" in sources
+    for k in expected:
+        if k.value is not None:
+            assert agent.registry.get_sample_value("egov_migration_kpi_ratio", {"kpi": k.id, "source": k.source}) == pytest.approx(k.value)
+
+
+def test_a_bad_migration_store_url_is_a_config_error_with_its_line(tmp_path, monkeypatch):
+    from cloudctl.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"agent.yaml:3:20: migration.store: .*unknown scheme"):
+        agent_for(tmp_path, monkeypatch, "migration: {store: 'mysql://db/x'}\n")

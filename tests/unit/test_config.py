@@ -123,7 +123,7 @@ def test_check_resolves_references(cli, home, monkeypatch):
         (("    project: lvliang-ops\n", "    project: lvliang-ops\n    colour: blue\n"), ":11:5", "providers.tianhe.colour: unknown field 'colour'"),
         (("driver: zstack", "driver: vmware"), ":18:5", "providers.xinchuang: Input tag 'vmware' found using 'driver' does not match any of the expected tags"),
         (("    ak: env:HW_AK\n", ""), ":12:5", "providers.huawei: AK/SK auth needs both ak and sk"),
-        (("store: state/store.db", "store: [a, b]"), ":2:8", "store: Input is not a valid path"),
+        (("store: state/store.db", "store: [a, b]"), ":2:8", "store: Input should be a valid string"),
         (("  tianhe:\n", "  tianhe:\n  tianhe:\n"), ":5:3", "providers: duplicate key 'tianhe' (first at line 4)"),
     ],
     ids=["unknown field", "unknown driver", "incomplete auth", "wrong type", "duplicate key"],

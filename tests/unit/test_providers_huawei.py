@@ -97,9 +97,12 @@ def test_ecs_offset_is_a_page_number(n):
     assert offsets[0] == 1 and offsets == list(range(1, len(offsets) + 1))
 
 
-def test_ecs_repeating_the_first_page_is_a_pagination_error():
-    with pytest.raises(PaginationError):
-        fetch(FakeHuawei(servers=9, ecs_ignores_offset=True), "server")
+def test_ecs_repeating_the_first_page_is_a_pagination_error_of_that_project():
+    from cloudctl.providers.paging import ScopeFailed
+
+    items = fetch(FakeHuawei(servers=9, ecs_ignores_offset=True), "server")
+    failed = [x for x in items if isinstance(x, ScopeFailed)]
+    assert len(failed) == 1 and isinstance(failed[0].error, PaginationError)
 
 
 @pytest.mark.parametrize("n", [0, 3, 5])
