@@ -77,8 +77,12 @@ def test_city_nodes_and_city_wide_figures_reach_the_city():
 
 
 def test_stale_sync_reaches_the_cloud_team():
-    # The labels the store's CloudctlSyncStale rule sets (TEAM.md: severity="warning", team="cloud").
-    assert routes_test("alertname=CloudctlSyncStale", "severity=warning", "team=cloud", "provider=tianhe") == "cloud"
+    # The labels of the store's rule (agents/prometheus/rules/sync.yml), plus what Prometheus adds.
+    rule = next(r for g in yaml.safe_load((RULES.parent / "sync.yml").read_text(encoding="utf-8"))["groups"]
+                for r in g["rules"] if r.get("alert") == "CloudctlSyncStale")
+    assert rule["labels"] == {"severity": "warning", "team": "cloud"}
+    labels = [f"{k}={v}" for k, v in rule["labels"].items()]
+    assert routes_test("alertname=CloudctlSyncStale", *labels, "provider=tianhe", "job=node", "instance=cloudctl-sync.egov.lvliang:9100") == "cloud"
     assert routes_test("alertname=SomethingNew", "team=cloud", "county=lishi") == "cloud"  # team wins over county
 
 
