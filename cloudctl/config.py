@@ -31,7 +31,29 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
-class ProviderBase(Strict):
+class OneAuthMethod(Strict):
+    """A model holding credentials: exactly one of the ``auth_methods``, with all of its fields."""
+
+    # Each driver takes exactly one way to authenticate, with all of its fields: name -> fields.
+    auth_methods: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    @model_validator(mode="after")
+    def _one_auth_method(self) -> "OneAuthMethod":
+        methods = type(self).auth_methods
+        if not methods:
+            return self
+        given = {name: [f for f in fields if getattr(self, f) is not None] for name, fields in methods.items()}
+        used = [name for name, present in given.items() if present]
+        if len(used) != 1:
+            raise ValueError("give either " + " or ".join("+".join(fields) for fields in methods.values()))
+        fields = methods[used[0]]
+        if len(given[used[0]]) < len(fields):
+            both = "both " if len(fields) == 2 else ""
+            raise ValueError(f"{used[0]} needs {both}{', '.join(fields[:-1])} and {fields[-1]}")
+        return self
+
+
+class ProviderBase(OneAuthMethod):
     """Settings every driver shares."""
 
     display_name: str | None = Field(None, description="Human name, e.g. 天河政务云")
@@ -46,23 +68,61 @@ class ProviderBase(Strict):
     concurrency: int = Field(8, ge=1, le=64, description="Parallel requests to this provider")
     page_size: int = Field(500, ge=1, le=1000)
 
-    # Each driver takes exactly one way to authenticate, with all of its fields: name -> fields.
-    auth_methods: ClassVar[dict[str, tuple[str, ...]]] = {}
+    def for_writing(self) -> "ProviderBase":
+        """These settings with the ``write:`` credentials (when given) in place of the reading ones.
 
-    @model_validator(mode="after")
-    def _one_auth_method(self) -> "ProviderBase":
-        methods = type(self).auth_methods
-        if not methods:
+        ``cloudctl apply`` authenticates with them; sync and plan never need them.
+        """
+        write = getattr(self, "write", None)
+        if write is None:
             return self
-        given = {name: [f for f in fields if getattr(self, f) is not None] for name, fields in methods.items()}
-        used = [name for name, present in given.items() if present]
-        if len(used) != 1:
-            raise ValueError("give either " + " or ".join("+".join(fields) for fields in methods.values()))
-        fields = methods[used[0]]
-        if len(given[used[0]]) < len(fields):
-            both = "both " if len(fields) == 2 else ""
-            raise ValueError(f"{used[0]} needs {both}{', '.join(fields[:-1])} and {fields[-1]}")
-        return self
+        auth = {f for fields in type(self).auth_methods.values() for f in fields}
+        update = {f: None for f in auth} | {f: getattr(write, f) for f in type(write).model_fields if getattr(write, f) is not None}
+        return self.model_copy(update=update)
+
+
+class OpenStackWrite(OneAuthMethod):
+    """Credentials ``cloudctl apply`` uses on an OpenStack cloud (a role allowed to change things)."""
+
+    username: str | None = None
+    password: Secret | None = None
+    user_domain: str | None = None
+    application_credential_id: str | None = None
+    application_credential_secret: Secret | None = None
+
+    auth_methods: ClassVar[dict[str, tuple[str, ...]]] = {
+        "password auth": ("username", "password"),
+        "application credential auth": ("application_credential_id", "application_credential_secret"),
+    }
+
+
+class HuaweiWrite(OneAuthMethod):
+    """Credentials ``cloudctl apply`` uses on Huawei Cloud (an IAM user with write permissions)."""
+
+    ak: Secret | None = None
+    sk: Secret | None = None
+    domain: str | None = None
+    username: str | None = None
+    password: Secret | None = None
+
+    auth_methods: ClassVar[dict[str, tuple[str, ...]]] = {
+        "AK/SK auth": ("ak", "sk"),
+        "IAM token auth": ("username", "password", "domain"),
+    }
+
+
+class ZStackWrite(OneAuthMethod):
+    """Credentials ``cloudctl apply`` uses on ZStack (an account allowed to change things)."""
+
+    account: str | None = None
+    password: Secret | None = None
+    access_key_id: str | None = None
+    access_key_secret: Secret | None = None
+
+    auth_methods: ClassVar[dict[str, tuple[str, ...]]] = {
+        "session auth": ("account", "password"),
+        "AK/SK auth": ("access_key_id", "access_key_secret"),
+    }
 
 
 class OpenStackProvider(ProviderBase):
@@ -80,6 +140,7 @@ class OpenStackProvider(ProviderBase):
     interface: Literal["public", "internal", "admin"] = "public"
     all_tenants: bool = Field(False, description="List every project's resources (admin)")
     endpoint_override: dict[str, str] = Field(default_factory=dict)
+    write: OpenStackWrite | None = Field(None, description="Credentials for `cloudctl apply` (default: the ones above)")
 
     auth_methods: ClassVar[dict[str, tuple[str, ...]]] = {
         "password auth": ("username", "password"),
@@ -103,6 +164,7 @@ class HuaweiProvider(ProviderBase):
     domain: str | None = None
     username: str | None = None
     password: Secret | None = None
+    write: HuaweiWrite | None = Field(None, description="Credentials for `cloudctl apply` (default: the ones above)")
 
     auth_methods: ClassVar[dict[str, tuple[str, ...]]] = {
         "AK/SK auth": ("ak", "sk"),
@@ -119,12 +181,12 @@ class ZStackProvider(ProviderBase):
     password: Secret | None = None
     access_key_id: str | None = None
     access_key_secret: Secret | None = None
+    write: ZStackWrite | None = Field(None, description="Credentials for `cloudctl apply` (default: the ones above)")
 
     auth_methods: ClassVar[dict[str, tuple[str, ...]]] = {
         "session auth": ("account", "password"),
         "AK/SK auth": ("access_key_id", "access_key_secret"),
     }
-
 
 
 Provider = Annotated[Union[OpenStackProvider, HuaweiProvider, ZStackProvider], Field(discriminator="driver")]
@@ -146,6 +208,7 @@ class Config(Strict):
     retention: Retention | None = Field(None, description="Snapshots to keep after each sync")
     policies: Path | None = Field(None, description="Policy directory (default ./policies)")
     lang: Literal["zh", "en"] | None = Field(None, description="Language of messages and reports")
+    audit_log: Path | None = Field(None, description="Audit log of `cloudctl apply`, JSON Lines (default: audit.jsonl beside the default store)")
     providers: dict[str, Provider] = Field(default_factory=dict)
 
 
@@ -188,6 +251,10 @@ class LoadedConfig:
         """The store for messages and SQLite-only callers (a PostgreSQL store: its URL, without secrets)."""
         url = self.store_url
         return url.path if url.path is not None else Path(url.display)
+
+    @property
+    def audit_log_path(self) -> Path:
+        return self.resolve(self.config.audit_log, default_store_path().parent / "audit.jsonl")
 
     def provider_secret(self, secret: Secret) -> Secret:
         """Bind a secret to this config's directory so ``file:`` references are file-relative."""

@@ -13,6 +13,8 @@ exit code in exactly one place (``cloudctl.cli.main``)::
     ├── StoreError                      the store is missing, foreign, damaged or newer → 2
     │   ├── StoreBusy                   another sync holds the lock; lock timeout   → 1
     │   └── StoreUnavailable            disk full, read-only, unreachable, lost    → 1
+    ├── PlanFileError                   a plan file that cannot be applied          → 2
+    ├── AuditError                      the audit log cannot be written or read     → 2
     ├── UpstreamError                   a provider or a node failed                → 3
     │   ├── ProviderError               HTTP API of a cloud (provider, status, request id)
     │   │   ├── AuthError               credentials refused
@@ -151,6 +153,14 @@ class StoreUnavailable(StoreError):
     """
 
     exit_code = ExitCode.PROBLEMS
+
+
+class PlanFileError(CloudctlError):
+    """A plan file cannot be applied: edited, truncated, from another store or inventory, or stale."""
+
+
+class AuditError(CloudctlError):
+    """The audit log cannot be written or read (never because a check failed: that is CheckFailed)."""
 
 
 class UpstreamError(CloudctlError):

@@ -604,8 +604,23 @@ def build_systems(rng: random.Random) -> tuple[list[dict], list[dict]]:
         ordered = {k: r[k] for k in ("id", "name", "department", "county", "classified", "mlps_level", "deployment",
                                      "provider", "tenant", "xinchuang", "network", "go_live", "dr_backup") if k in r}
         ordered["migration"] = mig
+        if r["deployment"] == "cloud":
+            # The servers of a system are named after it in its tenant's project (the ops team's naming rule).
+            ordered["servers"] = [{"provider": r["provider"], "project": tenants[r["tenant"]]["project"], "name": f"{s.id}-*"}]
         out.append(ordered)
+    for tid, quota in TENANT_QUOTAS.items():
+        tenants[tid]["quota"] = quota
     return out, sorted(tenants.values(), key=lambda t: t["id"])
+
+
+# Quotas the data bureau has agreed with a few departments (the rest keep their cloud's defaults).
+# The Huawei one cannot be set through an API (HCS: ManageOne), so `cloudctl plan` reports it unsupported.
+TENANT_QUOTAS = {
+    "czj-tianhe": {"instances": 40, "vcpus": 160, "ram_mb": 327680, "volumes": 80, "volume_gb": 4096},
+    "dsjzx-huawei": {"instances": 100, "vcpus": 400, "ram_mb": 819200},
+    "dsjzx-xinchuang": {"instances": 60, "vcpus": 240, "ram_mb": 491520, "volumes": 120, "volume_gb": 8192},
+    "tjj-xinchuang": {"instances": 20, "vcpus": 80, "ram_mb": 163840, "volumes": 40, "volume_gb": 2048},
+}
 
 
 def _set_xinchuang(rng: random.Random, systems: list[Sys]) -> None:
@@ -677,6 +692,10 @@ def write_systems(path: Path, header: str, records: list[dict]) -> None:
     for r in records:
         first = True
         for k, v in r.items():
+            if k == "servers":
+                lines.append("    servers:")
+                lines += [f"      - {flow(sel)}" for sel in v]
+                continue
             if k == "migration":
                 lines.append("    migration:")
                 for mk, mv in v.items():

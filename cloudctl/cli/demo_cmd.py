@@ -171,6 +171,8 @@ def _explore_commands(result: "DemoResult") -> list[list[str]]:
         cmds.append([*cloudctl, "--config", str(files["config"]), "sync", "--store", str(files["store"])])
         cmds.append([*cloudctl, "diff", "--store", str(files["store"])])
         cmds.append([*cloudctl, "migrate", "kpis", *store])
+        cmds.append([*cloudctl, "--config", str(files["config"]), "plan", "--store", str(files["store"])])
+        cmds.append([*cloudctl, "--config", str(files["config"]), "audit", "verify"])
     if "prometheus" in urls:
         cmds.append([*cloudctl, "report", "--prometheus", urls["prometheus"], *store, "--html", "report.html"])
         cmds.append(["curl", "-s", urls["prometheus"] + "/api/v1/query", "--data-urlencode", 'query=egov_coverage_ratio{county="all"}'])

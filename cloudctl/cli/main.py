@@ -43,6 +43,8 @@ GROUPS: dict[str, tuple[str, str | None]] = {
     ),
     "snapshots": ("cloudctl.cli.store_cmd:snapshots_app", None),  # help: the listing's docstring
     "store": ("cloudctl.cli.store_cmd:store_app", "The store itself: schema upgrades.\n\nExample:  cloudctl store upgrade --dry-run"),
+    "audit": ("cloudctl.cli.audit_cmd:app", "The tamper-evident log of every change `apply` made (SM3 chain)."),
+    "tag": ("cloudctl.cli.tag_cmd:app", "Propose systems[].servers selectors for unclaimed servers."),
 }
 COMMANDS: dict[str, str] = {
     # name: "module:function"
@@ -54,6 +56,8 @@ COMMANDS: dict[str, str] = {
     "diff": "cloudctl.cli.cloud_cmd:diff",
     "export": "cloudctl.cli.cloud_cmd:export",
     "capacity": "cloudctl.cli.cloud_cmd:capacity",
+    "plan": "cloudctl.cli.plan_cmd:plan",
+    "apply": "cloudctl.cli.plan_cmd:apply",
 }
 
 

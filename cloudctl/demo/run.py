@@ -1,6 +1,7 @@
 """``run_demo``: the main job end to end on the embedded simulators, step by step.
 
-Steps: inventory → cloud simulators (``cloudctl sim serve``) → sync into a store → policy check
+Steps: inventory → cloud simulators (``cloudctl sim serve``) → sync into a store → one plan/apply
+from the inventory (then sync again) → policy check
 → SNMP fleet simulator (``cloudctl sim snmp``) → agent sweep (``cloudctl-agent``) → Prometheus
 scraping the agent (when installed) → the report (HTML + JSON). A step whose piece is missing is
 skipped with a reason; a step that fails stops the run (the caller's ``Children`` then stops
@@ -31,7 +32,7 @@ from cloudctl.report import Observations, build_report, load_metrics, query_prom
 from cloudctl.report.html import write_html
 from cloudctl.report.model import Report
 
-STEPS = ("inventory", "clouds", "fleet", "sync", "policy", "agent", "prometheus", "report")
+STEPS = ("inventory", "clouds", "fleet", "sync", "plan", "policy", "agent", "prometheus", "report")
 
 
 @dataclass
@@ -132,6 +133,27 @@ class _Run:
             counts[k.kind] = counts.get(k.kind, 0) + k.count
         return Step("sync", "ok", facts={"servers": counts.get("server", 0), "volumes": counts.get("volume", 0), "failed": len(result.failed)})
 
+    def plan(self) -> Step:
+        """One plan/apply step: tag what the selectors claim, create missing projects, set quotas; then sync again."""
+        from cloudctl import config as cfgmod
+        from cloudctl.plan import make_plan, planfile
+        from cloudctl.plan.apply import apply
+        from cloudctl.plan.audit import AuditLog, verify
+        from cloudctl.sync import sync
+
+        if self.store is None:
+            return Step("plan", "skipped", reason="report.demo.skip.sync")
+        loaded = cfgmod.load(self.result.files["config"])
+        plan = make_plan(loaded, self.store, self.o.inventory)
+        self.result.files["plan"] = self.o.out_dir / "plan.json"
+        planfile.write(plan, self.result.files["plan"])
+        result = apply(plan, loaded, AuditLog(loaded.audit_log_path))  # the demo's own simulators: no one to ask
+        self.result.files["audit_log"] = loaded.audit_log_path
+        sync(loaded, self.store)  # what the policy check and the report see next
+        records = verify(loaded.audit_log_path).records if loaded.audit_log_path.exists() else 0  # nothing to do: no record
+        return Step("plan", "ok", facts={"changes": len(plan.changes), "applied": result.count("applied") + result.count("already"),
+                                         "failed": result.count("failed") + result.count("conflict"), "records": records})
+
     def policy(self) -> Step:
         from cloudctl.policy.check import run_check
 
@@ -225,7 +247,7 @@ class _Run:
 
 
 # Files of a previous run that must not leak into this one (old snapshots, old Prometheus data).
-_FRESH = ("store.db", "store.db-wal", "store.db-shm", "prometheus-data", "sim-inventory", "logs")
+_FRESH = ("store.db", "store.db-wal", "store.db-shm", "prometheus-data", "sim-inventory", "logs", "plan.json", "audit.jsonl")
 
 
 @contextlib.contextmanager
@@ -272,6 +294,7 @@ def run_demo(opts: DemoOptions, children: Children, on_step: Callable[[Step], No
         r.step("fleet", r.fleet)
         r.start_agent()
         r.step("sync", r.sync)
+        r.step("plan", r.plan)
         r.step("policy", r.policy)
         r.step("agent", r.agent)
         r.step("prometheus", r.prometheus)

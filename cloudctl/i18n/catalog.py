@@ -7,6 +7,7 @@ area); this module merges them. A test checks every key has both languages and e
 from cloudctl.i18n.catalog_agent import MESSAGES as _agent
 from cloudctl.i18n.catalog_alerts import MESSAGES as _alerts
 from cloudctl.i18n.catalog_cloud import MESSAGES as _cloud
+from cloudctl.i18n.catalog_plan import MESSAGES as _plan
 from cloudctl.i18n.catalog_policy import MESSAGES as _policy
 from cloudctl.i18n.catalog_report import MESSAGES as _report
 from cloudctl.i18n.catalog_security import MESSAGES as _security
@@ -34,4 +35,4 @@ CORE: dict[str, dict[str, str]] = {
     },
 }
 
-MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_alerts, **_report, **_sim_snmp, **_sim_cloud, **_security, **_store}
+MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_alerts, **_report, **_sim_snmp, **_sim_cloud, **_security, **_store, **_plan}

@@ -47,6 +47,14 @@ class Inventory:
         doc, i = entry
         return doc.where((kind, i, fld))
 
+    def path_location(self, kind: str, rid: str, *path: str | int) -> Location:
+        """Where a value inside a record is, e.g. ``("servers", 1)`` of a system (falls back to the record)."""
+        entry = self._fields.get((kind, rid))
+        if entry is None:
+            return self.location(kind, rid)
+        doc, i = entry
+        return doc.where((kind, i, *path))
+
     def exists(self, kind: str, rid: str) -> bool:
         """True if the id is defined (also when its record failed validation: no cascade errors)."""
         return rid in self.of_kind(kind) or (kind, rid) in self._failed
@@ -249,6 +257,23 @@ def _check_references(inv: Inventory, problems: list[Problem]) -> None:
                 problems.append(Problem(at("systems", s.id, "migration"), f"target tenant '{m.target_tenant}' does not exist", field=f"systems[{s.id}].migration.target_tenant"))
 
 
+def _check_selectors(inv: Inventory, problems: list[Problem]) -> None:
+    """A server that two systems claim: the same id, or the same glob in the same project.
+
+    Globs that differ but match the same server are found by ``cloudctl plan``, which knows the servers.
+    """
+    first: dict[tuple, tuple[str, int]] = {}
+    for s in inv.systems.values():
+        for j, sel in enumerate(s.servers):
+            key = (sel.provider, "id", sel.id) if sel.id else (sel.provider, sel.project, sel.name)
+            other = first.setdefault(key, (s.id, j))
+            if other[0] != s.id:
+                there = inv.path_location("systems", other[0], "servers", other[1])
+                problems.append(Problem(inv.path_location("systems", s.id, "servers", j),
+                                        f"server {sel.describe()} is also claimed by systems[{other[0]}].servers[{other[1]}] at {there}",
+                                        "a server belongs to one system: remove one of the two selectors", f"systems[{s.id}].servers[{j}]"))
+
+
 def load_inventory(root: str | os.PathLike[str], kinds: tuple[str, ...] | None = None) -> Inventory:
     """Load and fully validate an inventory directory. Raises :class:`InventoryError`.
 
@@ -275,6 +300,7 @@ def load_inventory(root: str | os.PathLike[str], kinds: tuple[str, ...] | None =
         # References are checked even when some records failed, so one run shows everything;
         # ids of failed records count as existing to avoid cascades of follow-on errors.
         _check_references(inv, problems)
+        _check_selectors(inv, problems)
         if problems:
             raise InventoryError(problems)
         inv._index_ancestors()

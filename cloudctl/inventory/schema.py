@@ -94,6 +94,49 @@ class Migration(BaseModel):
     history: list[StateChange] = Field(default_factory=list)
 
 
+class ServerSelector(BaseModel):
+    """Which cloud servers belong to a system: one server by id, or a name glob in one project."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    provider: ProviderName
+    id: str | None = Field(None, min_length=1, description="The server's id on its cloud")
+    project: str | None = Field(None, min_length=1, description="Project (tenant) name on the cloud")
+    name: str | None = Field(None, min_length=1, description="Glob on the server name: * ? [abc]")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "ServerSelector":
+        if self.id is not None and (self.project is not None or self.name is not None):
+            raise ValueError("give either id, or project and name (a glob) — not both")
+        if self.id is None and (self.project is None or self.name is None):
+            raise ValueError("a selector needs id, or both project and name (a glob)")
+        return self
+
+    def describe(self) -> str:
+        return f"{self.provider}/{self.id}" if self.id else f"{self.provider}/{self.project}/{self.name}"
+
+
+class Quota(BaseModel):
+    """Limits a tenant's project is meant to have on its cloud (per project)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    instances: int | None = Field(None, ge=0, description="Servers")
+    vcpus: int | None = Field(None, ge=0, description="Virtual CPUs")
+    ram_mb: int | None = Field(None, ge=0, description="Memory, MiB")
+    volumes: int | None = Field(None, ge=0, description="Volumes (disks)")
+    volume_gb: int | None = Field(None, ge=0, description="Volume capacity, GiB")
+
+    @model_validator(mode="after")
+    def _some(self) -> "Quota":
+        if all(v is None for v in self.model_dump().values()):
+            raise ValueError("a quota names at least one of instances, vcpus, ram_mb, volumes, volume_gb")
+        return self
+
+    def limits(self) -> dict[str, int]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class System(Record):
     """A government information system (政务信息系统)."""
 
@@ -110,6 +153,7 @@ class System(Record):
     go_live: dt.date
     dr_backup: bool = Field(False, description="Has disaster-recovery backup (容灾备份)")
     migration: Migration | None = None
+    servers: list[ServerSelector] = Field(default_factory=list, description="The cloud servers that belong to the system")
 
     @model_validator(mode="after")
     def _cloud_fields(self) -> "System":
@@ -126,6 +170,7 @@ class Tenant(Record):
     department: str = Field(min_length=1)
     provider: ProviderName
     project: str = Field(min_length=1, description="Project name in the cloud")
+    quota: Quota | None = Field(None, description="Limits the project is meant to have")
 
 
 class Wave(Record):

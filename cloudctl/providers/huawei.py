@@ -25,6 +25,7 @@ from cloudctl.errors import AuthError, PaginationError
 from cloudctl.model import Resource
 from cloudctl.providers import huawei_signer
 from cloudctl.providers.base import FANOUT, Driver
+from cloudctl.providers.huawei_write import HuaweiWrites
 from cloudctl.providers.paging import MarkerGuard, Page, merge, per_project
 from cloudctl.providers.wire import json_of, normalize_arch, parse_error_body, parse_time
 from cloudctl.redact import remember_secret
@@ -67,7 +68,7 @@ def tag_map(tags: Any) -> dict[str, str]:
     return out
 
 
-class HuaweiDriver(Driver):
+class HuaweiDriver(HuaweiWrites, Driver):
     driver = "huawei"
     kinds = ("project", "server", "volume", "network", "subnet", "floating_ip", "quota")
     cfg: HuaweiProvider

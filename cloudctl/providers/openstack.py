@@ -22,6 +22,7 @@ from cloudctl.config import OpenStackProvider
 from cloudctl.errors import AuthError, ProviderError
 from cloudctl.model import Resource
 from cloudctl.providers.base import FANOUT, Driver
+from cloudctl.providers.openstack_write import OpenStackWrites
 from cloudctl.providers.paging import LISTING_ERRORS, MarkerGuard, Page, ScopeFailed, marker_of, next_link
 from cloudctl.providers.wire import json_of, normalize_arch, parse_time
 from cloudctl.redact import remember_secret
@@ -51,7 +52,7 @@ def _epoch(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
-class OpenStackDriver(Driver):
+class OpenStackDriver(OpenStackWrites, Driver):
     driver = "openstack"
     kinds = ("project", "server", "volume", "network", "subnet", "floating_ip", "quota", "capacity")
     cfg: OpenStackProvider

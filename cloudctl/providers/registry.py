@@ -13,6 +13,17 @@ DRIVERS: dict[str, str] = {
 }
 
 
+# What each driver can change, and the server states in which its cloud refuses a tag change —
+# known without importing the driver, so `cloudctl plan` stays quick. Each driver class declares
+# the same in ``writes`` / ``tag_refused`` (a test keeps the two in step).
+WRITES: dict[str, frozenset[str]] = {
+    "openstack": frozenset({"tag", "stop", "project", "quota"}),
+    "huawei": frozenset({"tag", "stop", "project"}),  # HCS: no API to set a tenant's quota
+    "zstack": frozenset({"tag", "stop", "project", "quota"}),
+}
+TAG_REFUSED: dict[str, frozenset[str]] = {"openstack": frozenset({"error", "building"})}
+
+
 def driver_class(name: str) -> type:
     try:
         ref = DRIVERS[name]

@@ -30,6 +30,7 @@ from cloudctl.model import Resource
 from cloudctl.providers.base import Driver
 from cloudctl.providers.paging import MarkerGuard, Page
 from cloudctl.providers.wire import json_of, normalize_arch, parse_time
+from cloudctl.providers.zstack_write import ZStackWrites
 from cloudctl.redact import remember_secret
 
 VM_STATES = {
@@ -46,7 +47,7 @@ MIB = 1024**2
 
 
 
-class ZStackDriver(Driver):
+class ZStackDriver(ZStackWrites, Driver):
     driver = "zstack"
     kinds = ("project", "server", "volume", "network", "subnet", "floating_ip", "quota", "capacity")
     cfg: ZStackProvider
@@ -57,6 +58,8 @@ class ZStackDriver(Driver):
         self._tags: dict[str, dict[str, str]] | None = None  # resource uuid -> tag key -> value
         self._owner: dict[str, str] = {}  # resource uuid -> project name
         self._iam2: list[dict] = []
+        self._accounts: dict[str, str] = {}  # Normal account uuid -> name
+        self._read_tags: dict[str, list[dict]] = {}  # VM uuid -> its user tags as last read back (write verbs)
 
     def api(self, path: str) -> str:
         return self.cfg.endpoint.rstrip("/") + "/zstack/v1" + path
@@ -130,6 +133,9 @@ class ZStackDriver(Driver):
                     key, _, value = str(t.get("tag", "")).partition("::")
                     tags.setdefault(t.get("resourceUuid", ""), {})[key] = value
             self._tags = tags
+        resp = await self.request("GET", self.api("/accounts"), params={"q": "type=Normal"}, ok=(400, 403, 404), what="list accounts")
+        if resp.status_code < 400:  # without IAM2, a tenant is a Normal account (quotas are set per account)
+            self._accounts = {a["uuid"]: a.get("name", a["uuid"]) for a in json_of(resp).get("inventories", [])}
         resp = await self.request("GET", self.api("/iam2/projects"), params={"replyWithCount": "true"}, ok=(404, 403), what="list projects")
         projects = {p.get("linkedAccountUuid") or p["uuid"]: p.get("name", p["uuid"]) for p in json_of(resp).get("inventories", [])} if resp.status_code < 400 else {}
         self._iam2 = json_of(resp).get("inventories", []) if resp.status_code < 400 else []
@@ -157,18 +163,23 @@ class ZStackDriver(Driver):
         if self._iam2:
             yield [self._res("project", p, ENABLED) for p in self._iam2]
             return
-        names = sorted({t["project"] for t in (self._tags or {}).values() if t.get("project")} | set(self._owner.values()))
-        if names:  # no IAM2: the tenants named by the ``project::`` user tags
-            yield [Resource(self.name, "project", n, n, "active", n, self.cfg.region or "") for n in names]
+        names = sorted({t["project"] for t in (self._tags or {}).values() if t.get("project")} | set(self._owner.values())
+                       | set(self._accounts.values()))
+        if names:  # no IAM2: the tenants named by the ``project::`` user tags (and Normal accounts)
+            account = {name: uuid for uuid, name in self._accounts.items()}
+            yield [Resource(self.name, "project", account.get(n, n), n, "active", n, self.cfg.region or "") for n in names]
 
     async def _servers(self) -> AsyncIterator[Page]:
-        tags = self._tags or {}
         async for items in self.query("/vm-instances"):
-            yield [self._res("server", v, VM_STATES, arch=normalize_arch(v.get("architecture")), os=v.get("guestOsType") or v.get("platform"),
-                             system=tags.get(v["uuid"], {}).get("system-id"),
-                             extra={"vcpus": v.get("cpuNum"), "ram_mb": (v.get("memorySize") or 0) // MIB, "host": v.get("hostUuid"),
-                                    "instance_offering": v.get("instanceOfferingUuid"), "type": v.get("type"),
-                                    "addresses": [n.get("ip") for n in v.get("vmNics") or []]}) for v in items]
+            yield [self._to_server(v) for v in items]
+
+    def _to_server(self, v: dict) -> Resource:
+        tags = (self._tags or {}).get(v["uuid"], {})
+        return self._res("server", v, VM_STATES, arch=normalize_arch(v.get("architecture")), os=v.get("guestOsType") or v.get("platform"),
+                         system=tags.get("system-id"),
+                         extra={"vcpus": v.get("cpuNum"), "ram_mb": (v.get("memorySize") or 0) // MIB, "host": v.get("hostUuid"),
+                                "instance_offering": v.get("instanceOfferingUuid"), "type": v.get("type"),
+                                "addresses": [n.get("ip") for n in v.get("vmNics") or []]})
 
     async def _volumes(self) -> AsyncIterator[Page]:
         async for items in self.query("/volumes"):
@@ -203,8 +214,10 @@ class ZStackDriver(Driver):
         out = []
         for owner, values in sorted(limits.items()):
             extra = {"vcpus_limit": values.get("vm.cpuNum"), "ram_mb_limit": _div(values.get("vm.memorySize"), MIB),
-                     "disk_gb_limit": _div(values.get("volume.capacity"), GIB), "instances_limit": values.get("vm.totalNum")}
-            out.append(Resource(self.name, "quota", owner, owner, "active", owner, self.cfg.region or "", extra=extra))
+                     "disk_gb_limit": _div(values.get("volume.capacity"), GIB), "instances_limit": values.get("vm.totalNum"),
+                     "volumes_limit": values.get("volume.data.num"), "project_id": owner}
+            name = self._accounts.get(owner, owner)
+            out.append(Resource(self.name, "quota", owner, name, "active", name, self.cfg.region or "", extra=extra))
         if out:
             yield out
 

@@ -196,13 +196,16 @@ def marker_page(items: Sequence, marker: str | None, limit: int, key: Callable[[
 
 
 class Rendered:
-    """Memo of rendered API objects: the dataset never changes, so each view renders once."""
+    """Memo of rendered API objects: each view of each revision of an item renders once.
+
+    Items changed through a write API bump their ``rev``, so the next read renders them anew.
+    """
 
     def __init__(self) -> None:
         self._memo: dict[tuple, dict] = {}
 
     def __call__(self, render: Callable[..., dict], item: Any, *view: Any) -> dict:
-        key = (id(render.__func__) if hasattr(render, "__func__") else id(render), item.id, *view)
+        key = (id(render.__func__) if hasattr(render, "__func__") else id(render), item.id, getattr(item, "rev", 0), *view)
         out = self._memo.get(key)
         if out is None:
             out = self._memo[key] = render(item, *view)

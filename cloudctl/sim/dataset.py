@@ -1,10 +1,13 @@
 """The simulated clouds' contents: a deterministic dataset built from the inventory and a seed.
 
-Tenants (租户) of the inventory become projects on their provider; every system deployed on the
-cloud gets 1–4 VMs tagged with its ``system-id``; untagged VMs fill up to ``servers`` in total.
-So that migration checks have something to find, a few VMs carry a system id the inventory does
-not know, and one system runs on a different provider than the inventory says. The same
-inventory, ``servers`` and ``seed`` always give the same dataset, byte for byte.
+Tenants (租户) of the inventory become projects on their provider — except tenants that are only
+the target of a migration not started yet (nobody has created them by hand so far); every system
+deployed on the cloud gets 1–4 VMs named after it and tagged with its ``system-id``, and, as in
+life, part of each system's further VMs are left untagged or carry a neighbouring system's tag;
+untagged VMs fill up to ``servers`` in total. So that migration checks have something to find, a
+few VMs carry a system id the inventory does not know, and one system runs on a different
+provider than the inventory says. The same inventory, ``servers`` and ``seed`` always give the
+same dataset, byte for byte.
 """
 
 from __future__ import annotations
@@ -95,10 +98,13 @@ class Server:
     az: str
     host: str  # Host.id
     created: dt.datetime
-    system_id: str | None
+    system_id: str | None  # the system-id tag as the cloud holds it (may be missing or wrong)
     nic: Nic
     volume_ids: list[str] = field(default_factory=list)
     floating_ip: str | None = None
+    belongs_to: str | None = None  # the system the VM was built for (its name starts with it)
+    tags: dict[str, str] = field(default_factory=dict)  # other tags / metadata items set through the API
+    rev: int = 0  # bumped on every change made through the API (renders are memoized per revision)
 
 
 @dataclass(slots=True)
@@ -161,6 +167,8 @@ class Dataset:
     clouds: dict[str, Cloud]
     misplaced_system: str | None = None  # the system deliberately put on another provider
     unknown_systems: tuple[str, ...] = ()
+    mislabeled: dict[str, str | None] = field(default_factory=dict)  # server id -> the wrong tag it carries (None: untagged)
+    missing_projects: tuple[str, ...] = ()  # "provider/project" of tenants not created on their cloud yet
 
 
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
@@ -253,7 +261,7 @@ def build(inv: Inventory | None, servers: int | None = None, seed: int = 0) -> D
         srv = Server(
             g.uuid(), f"{stem}-{provider[:2]}{counters[provider]:05d}", pid,
             g.rng.choices(statuses, weights)[0], flavor, os_name, distro, g.rng.choice(cloud.azs), "",
-            g.created(), system, _nic(g, net),
+            g.created(), system, _nic(g, net), belongs_to=system,
         )
         cloud.servers.append(srv)
         vol = Volume(g.uuid(), f"{srv.name}-sys", pid, max(flavor.disk_gb, 40), "in-use", srv.id, True,
@@ -276,7 +284,74 @@ def build(inv: Inventory | None, servers: int | None = None, seed: int = 0) -> D
             cloud.floating_ips.append(FloatingIP(g.uuid(), proj.id, _public_ip(cloud.provider, len(cloud.floating_ips)),
                                                  None, None, None, g.created()))
         _hosts(g, cloud)
-    return Dataset(seed, clouds, misplaced, tuple(unknown))
+    ds = Dataset(seed, clouds, misplaced, tuple(unknown))
+    if inv is not None:
+        # Separate generators: what was built above stays the same byte for byte.
+        ds.mislabeled = _mislabel(random.Random(f"mislabel-{seed}"), clouds, inv, misplaced)
+        ds.missing_projects = _not_created_yet(clouds, inv)
+    return ds
+
+
+UNTAGGED_SHARE, WRONG_SHARE = 0.30, 0.12  # of a system's VMs after its first one
+
+
+def _mislabel(rng: random.Random, clouds: dict[str, Cloud], inv: Inventory, misplaced: str | None) -> dict[str, str | None]:
+    """Leave part of each system's VMs untagged or tagged with a neighbour's id, as in life.
+
+    A system's first VM keeps its tag (so it still counts as on the cloud), and only VMs that
+    are running or stopped are touched: a cloud refuses tag changes on VMs in error or being
+    built, so those could never be put right.
+    """
+    out: dict[str, str | None] = {}
+    for cloud in clouds.values():
+        by_project: dict[str, dict[str, list[Server]]] = {}
+        for s in cloud.servers:
+            if s.belongs_to and s.belongs_to in inv.systems and s.belongs_to != misplaced:
+                by_project.setdefault(s.project_id, {}).setdefault(s.belongs_to, []).append(s)
+        for systems in by_project.values():
+            for sid, servers in sorted(systems.items()):
+                neighbours = sorted(x for x in systems if x != sid)
+                for s in servers[1:]:
+                    if s.status not in ("running", "stopped"):
+                        continue
+                    r = rng.random()
+                    if r < UNTAGGED_SHARE:
+                        s.system_id = None
+                    elif r < UNTAGGED_SHARE + WRONG_SHARE and neighbours:
+                        s.system_id = rng.choice(neighbours)
+                    else:
+                        continue
+                    out[s.id] = s.system_id
+    return out
+
+
+def _not_created_yet(clouds: dict[str, Cloud], inv: Inventory) -> tuple[str, ...]:
+    """Drop the projects of tenants that are only the target of migrations not started yet.
+
+    Such a tenant is in the inventory but nobody has created it in the cloud's console so far;
+    ``cloudctl plan`` proposes to create it. A project some resource lives in is kept.
+    """
+    in_use = {s.tenant for s in inv.systems.values() if s.tenant}
+    started = {s.migration.target_tenant for s in inv.systems.values()
+               if s.migration and s.migration.target_tenant and s.migration.state != "planned"}
+    planned_only = {s.migration.target_tenant for s in inv.systems.values()
+                    if s.migration and s.migration.target_tenant and s.migration.state == "planned"}
+    gone = []
+    for tid in sorted(planned_only - in_use - started):
+        t = inv.tenants.get(tid)
+        if t is None:
+            continue
+        cloud = clouds[t.provider]
+        proj = cloud.project(t.project)
+        if proj is None:
+            continue
+        used = any(x.project_id == proj.id for x in (*cloud.servers, *cloud.volumes, *cloud.floating_ips))
+        if used:
+            continue
+        cloud.projects.remove(proj)
+        cloud.networks[:] = [n for n in cloud.networks if n.project_id != proj.id]
+        gone.append(f"{t.provider}/{t.project}")
+    return tuple(gone)
 
 
 def _network(g: _Gen, cloud: Cloud, proj: Project, k: int) -> None:

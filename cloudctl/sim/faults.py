@@ -14,6 +14,7 @@ Keys:
 - ``truncate_rate=F``   fraction of successful JSON bodies cut in half (invalid JSON, valid HTTP)
 - ``fail_path=S``       every API request whose path contains S is answered 500 (one broken call,
                         e.g. one project's quota: ``huawei:fail_path=/v1/<project id>/cloudservers/limits``)
+- ``job_seconds=S``     how long an asynchronous operation (a stop, a ZStack write) takes (default 0.05)
 
 Auth endpoints (token issue, login) are exempt from errors, throttling and truncation, so a
 client can always re-authenticate; they still get the latency.
@@ -40,6 +41,7 @@ class Faults:
     token_uses: int = 0
     truncate_rate: float = 0.0
     fail_paths: tuple[str, ...] = ()
+    job_seconds: float = 0.05
     seed: int = 0
     _counter: int = field(default=0, init=False, repr=False)
     _rng: random.Random = field(init=False, repr=False)
@@ -95,7 +97,7 @@ def _apply(f: Faults, key: str, value: str) -> Faults:
         if not e or b > e:
             raise UsageError(f"--fault throttle={value}: write N/M with N <= M, e.g. throttle=3/20")
         return replace(f, throttle_burst=b, throttle_every=e)
-    if key == "retry_after" or key == "token_ttl":
+    if key in ("retry_after", "token_ttl", "job_seconds"):
         return replace(f, **{key: _number(key, value)})
     if key == "token_uses":
         return replace(f, token_uses=_number(key, value, int))
@@ -109,7 +111,7 @@ def _apply(f: Faults, key: str, value: str) -> Faults:
         return replace(f, latency_ms=(a, _number(key, hi) if hi else a))
     raise UsageError(
         f"--fault: unknown key '{key}'",
-        hint="keys: error_rate, throttle, retry_after, latency, token_ttl, token_uses, truncate_rate, fail_path",
+        hint="keys: error_rate, throttle, retry_after, latency, token_ttl, token_uses, truncate_rate, fail_path, job_seconds",
     )
 
 

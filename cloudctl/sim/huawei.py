@@ -24,6 +24,8 @@ from cloudctl.sim.dataset import Cloud, Project
 from cloudctl.sim.faults import Faults
 from cloudctl.sim.huawei_auth import AccessKey, SignatureError, verify
 from cloudctl.sim.huawei_render import ecs_server, evs_volume, publicip, subnet, vpc
+from cloudctl.sim.huawei_write import HuaweiWrites
+from cloudctl.sim.jobs import Jobs
 
 ECS_MAX, EVS_MAX, VPC_MAX = 1000, 1000, 2000
 
@@ -35,8 +37,12 @@ class HuaweiCredentials:
     ak: str = "SIMAKLVLIANG00000001"
     sk: str = "simSKlvliangDemoSecretKey0000000000000001"
     domain: str = "lvliang-gov"
-    username: str = "cloudctl-reader"
+    username: str = "cloudctl-reader"  # IAM user with the readonly role
     password: str = "huawei-demo-password"
+    admin_username: str = "cloudctl-admin"  # IAM user allowed to write
+    admin_password: str = "huawei-admin-password"
+    reader_ak: str = "SIMAKLVLIANGREADER001"  # AK/SK of a read-only user: writes get 403
+    reader_sk: str = "simSKlvliangReadOnlyKey00000000000000001"
 
 
 def apigw_error(status: int, code: str, message: str, rid: str) -> dict:
@@ -75,7 +81,7 @@ class HuaweiSim:
     def __init__(self, cloud: Cloud, faults: Faults, creds: HuaweiCredentials, clock: Clock | None) -> None:
         self.cloud = cloud
         self.creds = creds
-        self.keys = {creds.ak: AccessKey(creds.ak, creds.sk)}
+        self.keys = {creds.ak: AccessKey(creds.ak, creds.sk), creds.reader_ak: AccessKey(creds.reader_ak, creds.reader_sk, readonly=True)}
         self.tokens = TokenStore(faults, clock) if clock else TokenStore(faults)
         self.clock = clock
         self._memo = Rendered()
@@ -83,6 +89,7 @@ class HuaweiSim:
         self.volumes: dict[str, list] = {}
         for s in cloud.servers:
             self.servers.setdefault(s.project_id, []).append(s)
+        self.by_id = {s.id: s for s in cloud.servers}
         for v in cloud.volumes:
             self.volumes.setdefault(v.project_id, []).append(v)
 
@@ -103,11 +110,13 @@ class HuaweiSim:
                 raise Fail(401, apigw_error(401, "APIGW.0301", msg, rid))
             if pid and pid != tok.context["project_id"]:
                 raise Fail(403, apigw_error(403, "APIGW.0302", "The IAM user is not authorized to access the API: the token is scoped to another project", rid))
+            request.scope["state"]["readonly"] = tok.context.get("readonly", True)
         else:
             try:
-                await verify(request, self.keys, self._now())
+                key = await verify(request, self.keys, self._now())
             except SignatureError as exc:
                 raise Fail(401, apigw_error(401, "APIGW.0301", str(exc), rid)) from None
+            request.scope["state"]["readonly"] = key.readonly
             header_pid = request.headers.get("x-project-id")
             if pid and header_pid and header_pid != pid:
                 raise Fail(403, apigw_error(403, "APIGW.0302", "The IAM user is not authorized to access the API: X-Project-Id differs from the project in the URL", rid))
@@ -129,20 +138,21 @@ class HuaweiSim:
             scope = auth.get("scope", {}).get("project", {})
         except (ValueError, KeyError, TypeError):
             raise refuse(400, "IAM.0008", "Request body is invalid: expected auth.identity.password.user") from None
-        ok = (user.get("name") == self.creds.username and user.get("password") == self.creds.password
-              and (user.get("domain") or {}).get("name") == self.creds.domain)
+        users = {self.creds.username: (self.creds.password, True), self.creds.admin_username: (self.creds.admin_password, False)}
+        known = users.get(user.get("name"))
+        ok = known is not None and user.get("password") == known[0] and (user.get("domain") or {}).get("name") == self.creds.domain
         if not ok:
             raise refuse(401, "IAM.0004", "The username or password is wrong.")
         project = next((p for p in self.cloud.projects if scope and (scope.get("id") == p.id or scope.get("name") == p.name)), None)
         if project is None:
             raise refuse(401, "IAM.0005", "The project in auth.scope does not exist or the user has no role in it.")
-        tok = self.tokens.issue(project_id=project.id)
+        tok = self.tokens.issue(project_id=project.id, readonly=known[1])
         expires = dt.datetime.fromtimestamp(tok.expires_at, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
         body = {"token": {
             "expires_at": expires, "issued_at": self._now().strftime("%Y-%m-%dT%H:%M:%S.000000Z"), "methods": ["password"],
             "project": {"id": project.id, "name": project.name, "domain": {"id": "d-" + self.creds.domain, "name": self.creds.domain}},
-            "user": {"id": "u-" + self.creds.username, "name": self.creds.username, "domain": {"id": "d-" + self.creds.domain, "name": self.creds.domain}},
-            "roles": [{"id": "r-readonly", "name": "readonly"}], "catalog": []}}
+            "user": {"id": "u-" + user["name"], "name": user["name"], "domain": {"id": "d-" + self.creds.domain, "name": self.creds.domain}},
+            "roles": [{"id": "r-readonly", "name": "readonly"} if known[1] else {"id": "r-admin", "name": "te_admin"}], "catalog": []}}
         return json_response(body, 201, {"X-Subject-Token": tok.value})
 
     async def iam_revoke(self, request: Request) -> Response:
@@ -158,13 +168,17 @@ class HuaweiSim:
 
     async def iam_projects(self, request: Request) -> Response:
         await self._auth(request)
-        return json_response({"projects": [
-            {"id": p.id, "name": p.name, "domain_id": "d-" + self.creds.domain, "enabled": True, "is_domain": False,
-             "parent_id": "d-" + self.creds.domain, "description": p.department} for p in self.cloud.projects],
-            "links": {"self": str(request.url), "previous": None, "next": None}})
+        name = request.query_params.get("name")
+        return json_response({"projects": [self.project_body(p) for p in self.cloud.projects if name is None or p.name == name],
+                              "links": {"self": str(request.url), "previous": None, "next": None}})
+
+    def project_body(self, p: Project) -> dict:
+        return {"id": p.id, "name": p.name, "domain_id": "d-" + self.creds.domain, "enabled": True, "is_domain": False,
+                "parent_id": "d-" + self.creds.domain, "description": p.department}
 
     # -- ECS ------------------------------------------------------------------------------------
     async def ecs_detail(self, request: Request) -> Response:
+        self.jobs.run_due()
         project = await self._auth(request)
         try:
             page = int_param(request, "offset", 1, 1)
@@ -184,12 +198,22 @@ class HuaweiSim:
                 and (not tag or tag in server["tags"]))
 
     async def ecs_show(self, request: Request) -> Response:
+        self.jobs.run_due()
         project = await self._auth(request)
         sid = request.path_params["server_id"]
         s = next((x for x in self.servers.get(project.id, []) if x.id == sid), None)
         if s is None:
             raise Fail(404, apigw_error(404, "Ecs.0114", f"Instance {sid} could not be found.", request_id(request)))
-        return json_response({"server": ecs_server(s)})
+        return json_response({"server": self._memo(ecs_server, s)})
+
+    async def ecs_tags(self, request: Request) -> Response:
+        """``GET /v1/{project_id}/cloudservers/{server_id}/tags`` (ShowServerTags)."""
+        project = await self._auth(request)
+        s = self.by_id.get(request.path_params["server_id"])
+        if s is None or s.project_id != project.id:
+            raise Fail(404, apigw_error(404, "Ecs.0114", f"Instance {request.path_params['server_id']} could not be found.", request_id(request)))
+        tags = ({"system-id": s.system_id} if s.system_id else {}) | s.tags
+        return json_response({"tags": [{"key": k, "value": v} for k, v in tags.items()]})
 
     async def ecs_limits(self, request: Request) -> Response:
         project = await self._auth(request)
@@ -250,12 +274,19 @@ def huawei_app(cloud: Cloud, faults: Faults | None = None, creds: HuaweiCredenti
     """The ASGI app of the simulated Huawei Cloud (all services on one port)."""
     faults = faults or Faults()
     sim = HuaweiSim(cloud, faults, creds or HuaweiCredentials(), clock)
+    sim.jobs = Jobs(faults.job_seconds, clock)
+    writes = HuaweiWrites(sim, sim.jobs)
     get = ["GET"]
     routes = [
         Route("/v3/auth/tokens", sim.iam_token, methods=["POST"]),
         Route("/v3/auth/tokens", sim.iam_revoke, methods=["DELETE"]),
         Route("/v3/auth/projects", sim.iam_projects, methods=get),
         Route("/v3/projects", sim.iam_projects, methods=get),
+        Route("/v3/projects", writes.project_create, methods=["POST"]),
+        Route("/v1/{project_id}/cloudservers/action", writes.servers_action, methods=["POST"]),
+        Route("/v1/{project_id}/cloudservers/{server_id}/tags/action", writes.tags_action, methods=["POST"]),
+        Route("/v1/{project_id}/cloudservers/{server_id}/tags", sim.ecs_tags, methods=get),
+        Route("/v1/{project_id}/jobs/{job_id}", writes.job, methods=get),
         Route("/v1/{project_id}/cloudservers/detail", sim.ecs_detail, methods=get),
         Route("/v1/{project_id}/cloudservers/limits", sim.ecs_limits, methods=get),
         Route("/v1/{project_id}/cloudservers/{server_id}", sim.ecs_show, methods=get),

@@ -36,6 +36,7 @@ class SignatureError(Exception):
 class AccessKey:
     ak: str
     sk: str
+    readonly: bool = False  # a key of a read-only IAM user: every write gets 403
 
 
 def _q(s: str) -> str:

@@ -31,7 +31,7 @@ def ecs_server(s: Server) -> dict:
         "metadata": {"os_type": "Windows" if windows else "Linux", "image_name": f"{s.os} 64bit", "os_bit": "64",
                      "vpc_id": vpc_id, "charging_mode": "0", "metering.image_id": s.os_distro + "-image",
                      "metering.imagetype": "gold", "metering.resourcespeccode": f"{f.name}.{'win' if windows else 'linux'}"},
-        "tags": [f"system-id={s.system_id}"] if s.system_id else [],
+        "tags": ([f"system-id={s.system_id}"] if s.system_id else []) + [f"{k}={v}" for k, v in s.tags.items()],
         "sys_tags": [{"key": "_sys_enterprise_project_id", "value": "0"}],
         "addresses": {vpc_id: addrs},
         "created": iso(s.created), "updated": iso(s.created),

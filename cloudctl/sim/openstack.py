@@ -17,8 +17,10 @@ from starlette.routing import Route
 from cloudctl.sim.base import Clock, Fail, SimLayer, TokenStore, fail_handler, json_response
 from cloudctl.sim.dataset import Cloud
 from cloudctl.sim.faults import Faults
+from cloudctl.sim.jobs import Jobs
 from cloudctl.sim.openstack_compute import Compute, nova_error
 from cloudctl.sim.openstack_identity import AppCredential, Identity, User, keystone_error
+from cloudctl.sim.openstack_write import OpenStackWrites
 from cloudctl.sim.openstack_network import NetworkService, Placement, neutron_error, placement_error
 
 
@@ -30,6 +32,8 @@ class OpenStackCredentials:
     password: str = "tianhe-demo-password"
     member: str = "demo"
     member_password: str = "demo-password"
+    reader: str = "cloudctl-reader"  # reader role: every GET of an admin, no write (403)
+    reader_password: str = "tianhe-reader-password"
     app_credential_id: str = "c0ffee00c0ffee00c0ffee00c0ffee00"
     app_credential_secret: str = "tianhe-demo-app-secret"
     admin_project_id: str = "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"
@@ -61,10 +65,13 @@ def openstack_app(cloud: Cloud, faults: Faults | None = None, creds: OpenStackCr
     users = [
         User("u-admin-" + creds.admin_project_id[:8], creds.username, creds.password, admin=True),
         User("u-demo-" + creds.admin_project_id[:8], creds.member, creds.member_password, admin=False),
+        User("u-reader-" + creds.admin_project_id[:8], creds.reader, creds.reader_password, admin=True, readonly=True),
     ]
     app_creds = [AppCredential(creds.app_credential_id, creds.app_credential_secret, creds.username, creds.admin_project_id)]
     ident = Identity(cloud, tokens, users, app_creds, creds.admin_project_id)
     nova = Compute(cloud, ident)
+    nova.jobs = Jobs(faults.job_seconds, clock)
+    writes = OpenStackWrites(nova, ident, nova.jobs)
     neutron = NetworkService(cloud, ident)
     placement = Placement(cloud, ident)
     get = ["GET"]
@@ -76,6 +83,7 @@ def openstack_app(cloud: Cloud, faults: Faults | None = None, creds: OpenStackCr
         Route("/identity/v3/auth/tokens", ident.issue, methods=["POST"]),
         Route("/identity/v3/auth/tokens", ident.revoke, methods=["DELETE"]),
         Route("/identity/v3/projects", ident.projects_list, methods=get),
+        Route("/identity/v3/projects", writes.project_create, methods=["POST"]),
         Route("/identity/v3/auth/projects", ident.projects_list, methods=get),
         Route("/compute", nova.nova_versions, methods=get),
         Route("/compute/", nova.nova_versions, methods=get),
@@ -83,6 +91,10 @@ def openstack_app(cloud: Cloud, faults: Faults | None = None, creds: OpenStackCr
         Route("/compute/v2.1/", nova.nova_version, methods=get),
         Route("/compute/v2.1/servers/detail", nova.servers_detail, methods=get),
         Route("/compute/v2.1/servers/{server_id}", nova.server_show, methods=get),
+        Route("/compute/v2.1/servers/{server_id}/metadata", writes.metadata_update, methods=["POST", "PUT"]),
+        Route("/compute/v2.1/servers/{server_id}/metadata/{key}", writes.metadata_item, methods=["PUT", "DELETE"]),
+        Route("/compute/v2.1/servers/{server_id}/action", writes.server_action, methods=["POST"]),
+        Route("/compute/v2.1/os-quota-sets/{project_id}", writes.nova_quota_update, methods=["PUT"]),
         Route("/compute/v2.1/flavors/detail", nova.flavors_detail, methods=get),
         Route("/compute/v2.1/os-quota-sets/{project_id}/detail", nova.nova_quotas, methods=get),
         Route("/volume", nova.cinder_versions, methods=get),
@@ -90,6 +102,7 @@ def openstack_app(cloud: Cloud, faults: Faults | None = None, creds: OpenStackCr
         Route("/volume/v3/", nova.cinder_versions, methods=get),
         Route("/volume/v3/{project_id}/volumes/detail", nova.volumes_detail, methods=get),
         Route("/volume/v3/{project_id}/os-quota-sets/{target}", nova.cinder_quotas, methods=get),
+        Route("/volume/v3/{project_id}/os-quota-sets/{target}", writes.cinder_quota_update, methods=["PUT"]),
         Route("/network", neutron.versions, methods=get),
         Route("/network/", neutron.versions, methods=get),
         Route("/network/v2.0/quotas/{project_id}/details", neutron.quotas, methods=get),

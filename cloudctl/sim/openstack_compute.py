@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from cloudctl.sim.base import Fail, MarkerError, Rendered, Token, base_url, int_param, iso, json_response, marker_page
 from cloudctl.sim.dataset import Cloud, Server, Volume
+from cloudctl.sim.jobs import Jobs
 from cloudctl.sim.openstack_identity import Identity
 
 NOVA_MIN, NOVA_MAX = (2, 1), (2, 79)
@@ -83,8 +84,15 @@ class Compute:
         self.flavors_by_id = {f.id: f for f in cloud.flavors}
         self.hosts = {h.id: h for h in cloud.hosts}
         self._memo = Rendered()
+        # state the write APIs change (cloudctl/sim/openstack_write.py)
+        self.tasks: dict[str, str] = {}  # server id -> task_state while an action runs
+        self.nova_limits: dict[str, dict[str, int]] = {}  # project id -> quota limits set through the API
+        self.cinder_limits: dict[str, dict[str, int]] = {}
+        self.jobs: Jobs | None = None
 
     def _auth(self, request: Request) -> Token:
+        if self.jobs is not None:
+            self.jobs.run_due()  # what was accepted earlier (a stop) is done by now
         return self.identity.check(request)
 
     # -- discovery ----------------------------------------------------------------------------
@@ -150,6 +158,7 @@ class Compute:
 
     def _server(self, s: Server, mv: tuple[int, int], admin: bool, base: str) -> dict:
         status, vm_state, power, task = _NOVA_STATE[s.status]
+        task = self.tasks.get(s.id, task)
         f = s.flavor
         if mv >= (2, 47):
             flavor: dict = {"vcpus": f.vcpus, "ram": f.ram_mb, "disk": f.disk_gb, "ephemeral": 0, "swap": 0,
@@ -160,7 +169,7 @@ class Compute:
         addrs = [{"version": 4, "addr": nic.ip, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": nic.mac}]
         if s.floating_ip:
             addrs.append({"version": 4, "addr": s.floating_ip, "OS-EXT-IPS:type": "floating", "OS-EXT-IPS-MAC:mac_addr": nic.mac})
-        metadata = {"os_distro": s.os_distro, "os": s.os}
+        metadata = {"os_distro": s.os_distro, "os": s.os, **s.tags}
         if s.system_id:
             metadata["system-id"] = s.system_id
         image = _image_id(s.os_distro)
@@ -221,16 +230,25 @@ class Compute:
         pid = request.path_params["project_id"]
         self._target_project(tok, pid, nova_error)
         servers = self.by_project.get(pid, [])
-        cores = sum(s.flavor.vcpus for s in servers)
-        ram = sum(s.flavor.ram_mb for s in servers)
+        used = {"cores": sum(s.flavor.vcpus for s in servers), "ram": sum(s.flavor.ram_mb for s in servers), "instances": len(servers)}
+        limits = self.nova_quota_limits(pid)
+        return json_response({"quota_set": {"id": pid, **{k: {"in_use": used.get(k, 0), "limit": v, "reserved": 0} for k, v in limits.items()}}},
+                             headers=_nova_headers(mv))
 
-        def q(used: int, limit: int) -> dict:
-            return {"in_use": used, "limit": limit, "reserved": 0}
+    def nova_quota_limits(self, pid: str) -> dict[str, int]:
+        """The project's Nova limits: sized from its usage unless set through the API."""
+        servers = self.by_project.get(pid, [])
+        cores, ram = sum(s.flavor.vcpus for s in servers), sum(s.flavor.ram_mb for s in servers)
+        limits = {"cores": _round_up(cores * 1.5, 20), "ram": _round_up(ram * 1.5, 51200), "instances": _round_up(len(servers) * 1.5, 10),
+                  "key_pairs": 100, "metadata_items": 128, "server_groups": 10, "server_group_members": 10}
+        return {**limits, **self.nova_limits.get(pid, {})}
 
-        return json_response({"quota_set": {
-            "id": pid, "cores": q(cores, _round_up(cores * 1.5, 20)), "ram": q(ram, _round_up(ram * 1.5, 51200)),
-            "instances": q(len(servers), _round_up(len(servers) * 1.5, 10)), "key_pairs": q(0, 100),
-            "metadata_items": q(0, 128), "server_groups": q(0, 10), "server_group_members": q(0, 10)}}, headers=_nova_headers(mv))
+    def cinder_quota_limits(self, pid: str) -> dict[str, int]:
+        vols = self.vols_by_project.get(pid, [])
+        gb = sum(v.size_gb for v in vols)
+        limits = {"volumes": _round_up(len(vols) * 1.5, 10), "gigabytes": _round_up(gb * 1.5, 1000), "snapshots": 10, "backups": 10,
+                  "backup_gigabytes": 1000, "groups": 10, "per_volume_gigabytes": -1}
+        return {**limits, **self.cinder_limits.get(pid, {})}
 
     # -- Cinder -------------------------------------------------------------------------------
     def _cinder_headers(self, request: Request) -> dict[str, str]:
@@ -287,10 +305,8 @@ class Compute:
         target = request.path_params["target"]
         self._target_project(tok, target, nova_error)
         vols = self.vols_by_project.get(target, [])
-        gb = sum(v.size_gb for v in vols)
-        limits = {"volumes": (len(vols), _round_up(len(vols) * 1.5, 10)), "gigabytes": (gb, _round_up(gb * 1.5, 1000)),
-                  "snapshots": (0, 10), "backups": (0, 10), "backup_gigabytes": (0, 1000), "groups": (0, 10),
-                  "per_volume_gigabytes": (0, -1)}
+        used = {"volumes": len(vols), "gigabytes": sum(v.size_gb for v in vols)}
+        limits = {k: (used.get(k, 0), v) for k, v in self.cinder_quota_limits(target).items()}
         usage = request.query_params.get("usage", "").lower() in ("true", "1")
         qs: dict = {"id": target}
         for k, (used, lim) in limits.items():

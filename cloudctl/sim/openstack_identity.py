@@ -28,6 +28,7 @@ class User:
     name: str
     password: str
     admin: bool
+    readonly: bool = False  # the reader role: sees what an admin sees, may change nothing
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class AppCredential:
 
 
 def keystone_error(status: int, message: str) -> dict:
-    title = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}.get(status, "Error")
+    title = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict"}.get(status, "Error")
     return {"error": {"code": status, "title": title, "message": message}}
 
 
@@ -86,7 +87,7 @@ class Identity:
             project = self._scope(body["auth"].get("scope"), user)
         else:
             raise Fail(401, keystone_error(401, UNAUTHORIZED))
-        tok = self.tokens.issue(user=user.name, project_id=project.id, admin=user.admin)
+        tok = self.tokens.issue(user=user.name, project_id=project.id, admin=user.admin, readonly=user.readonly)
         return json_response(self._token_body(request, tok, user, project, methods), 201, {"X-Subject-Token": tok.value})
 
     async def revoke(self, request: Request) -> Response:
@@ -158,7 +159,7 @@ class Identity:
             }
             for typ, name, url in services
         ]
-        roles = [{"id": "r-admin", "name": "admin"}] if user.admin else []
+        roles = [{"id": "r-admin", "name": "admin"}] if user.admin and not user.readonly else []
         roles += [{"id": "r-member", "name": "member"}, {"id": "r-reader", "name": "reader"}]
         return {
             "token": {
@@ -189,13 +190,16 @@ class Identity:
         if not own and not tok.context["admin"]:
             raise Fail(403, keystone_error(403, "You are not authorized to perform the requested action: identity:list_projects."))
         visible = self.projects if tok.context["admin"] else [self.project_by_id(tok.context["project_id"])]
+        name = request.query_params.get("name")
+        if name is not None:  # Keystone's exact-match filter
+            visible = [p for p in visible if p.name == name]
         base = base_url(request)
         return json_response({
-            "projects": [
-                {"id": p.id, "name": p.name, "domain_id": DOMAIN["id"], "enabled": True, "is_domain": False,
-                 "parent_id": DOMAIN["id"], "description": p.department, "tags": [],
-                 "links": {"self": f"{base}/identity/v3/projects/{p.id}"}}
-                for p in visible
-            ],
+            "projects": [self.project_body(request, p) for p in visible],
             "links": {"self": f"{base}{request.url.path}", "previous": None, "next": None},
         })
+
+    def project_body(self, request: Request, p: Project) -> dict:
+        return {"id": p.id, "name": p.name, "domain_id": DOMAIN["id"], "enabled": True, "is_domain": False,
+                "parent_id": DOMAIN["id"], "description": p.department, "tags": [],
+                "links": {"self": f"{base_url(request)}/identity/v3/projects/{p.id}"}}

@@ -91,6 +91,7 @@ def config_document(p: Plan, inventory: Path | None, store: Path) -> dict:
     if inventory is not None:
         doc["inventory"] = str(inventory.resolve())
     doc["store"] = str(store)
+    doc["audit_log"] = str(store.parent / "audit.jsonl")
     doc["providers"] = {s.name: provider_entry(s, p.dataset) for s in p.simulators}
     return doc
 

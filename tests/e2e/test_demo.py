@@ -80,7 +80,7 @@ def test_demo_runs_the_whole_job_on_the_shipped_inventory_and_leaves_no_process(
     assert "<h1>Lüliang Digital Government Indicator Report</h1>" in (out / "report.html").read_text(encoding="utf-8")
     assert elapsed < 90, f"the demo took {elapsed:.0f} s (target: under 60 s on the 2-core machine)"
     # every step ran for real (nothing skipped: all pieces have landed and prometheus is installed)
-    for step in ("Validate the inventory", "Start the cloud simulators", "Sync the clouds", "Policy check",
+    for step in ("Validate the inventory", "Start the cloud simulators", "Sync the clouds", "Plan and apply from the inventory", "Policy check",
                  "Start the SNMP fleet simulator", "Agent sweep", "Prometheus scrape", "Write the report"):
         assert re.search(rf"{re.escape(step)}\s+│ ok", proc.stdout), f"{step} did not run: {proc.stdout}"
     assert "village access" in proc.stdout

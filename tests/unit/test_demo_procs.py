@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import uuid
 from pathlib import Path
 
 SCRIPT = textwrap.dedent(
@@ -59,7 +60,9 @@ SCRIPT = textwrap.dedent(
 
 
 def test_ctrl_c_while_starting_children_leaves_none_behind(tmp_path):
-    marker = f"cloudctl-demo-procs-{tmp_path.name}"
+    # Unique per run: tmp_path.name repeats across concurrent pytest sessions on one machine, and
+    # another session's children carrying the same marker were counted as ours.
+    marker = f"cloudctl-demo-procs-{uuid.uuid4().hex}"
     out = subprocess.run(
         [sys.executable, "-c", SCRIPT, marker, str(tmp_path / "logs")],
         capture_output=True, text=True, timeout=60,

@@ -98,7 +98,7 @@ def test_xinchuang_is_aarch64_with_domestic_os_and_others_mostly_x86(inv):
     xc = ds.clouds["xinchuang"].servers
     assert xc and all(s.flavor.arch == "aarch64" for s in xc)
     assert {s.os for s in xc} <= {"Kylin V10 SP2", "UOS 20", "openEuler 22.03"}
-    th = [s for s in ds.clouds["tianhe"].servers if s.system_id is None]
+    th = [s for s in ds.clouds["tianhe"].servers if s.belongs_to is None]
     assert all(s.flavor.arch == "x86_64" and s.os in ("CentOS 7.9", "Ubuntu 20.04", "Windows Server 2016") for s in th)
     assert any(s.flavor.name.startswith(("kc1.", "km1.")) for s in ds.clouds["huawei"].servers)
 
@@ -139,4 +139,25 @@ def test_shipped_inventory_builds_a_dataset_with_every_cloud_system():
     tagged = {s.system_id for c in ds.clouds.values() for s in c.servers if s.system_id}
     cloud_systems = {s.id for s in inv.systems.values() if s.deployment == "cloud"}
     assert cloud_systems <= tagged
-    assert {p.name for c in ds.clouds.values() for p in c.projects} >= {t.project for t in inv.tenants.values()}
+    projects = {f"{p}/{x.name}" for p, c in ds.clouds.items() for x in c.projects}
+    in_use = {f"{t.provider}/{t.project}" for t in inv.tenants.values() if any(s.tenant == t.id for s in inv.systems.values())}
+    assert in_use <= projects  # every tenant that runs a system exists on its cloud
+    declared = {f"{t.provider}/{t.project}" for t in inv.tenants.values()}
+    assert ds.missing_projects and set(ds.missing_projects) == declared - projects  # the rest: not created yet
+
+
+def test_part_of_each_systems_vms_are_untagged_or_carry_a_neighbours_tag(inv):
+    ds = dataset.build(inv, servers=400, seed=11)
+    servers = [s for c in ds.clouds.values() for s in c.servers]
+    wrong = {s.id: s for s in servers if s.belongs_to and s.system_id != s.belongs_to}
+    assert wrong and set(wrong) == set(ds.mislabeled)
+    for s in wrong.values():
+        assert s.name.startswith(s.belongs_to + "-")  # named after its system: a selector can claim it
+        assert s.status in ("running", "stopped")  # the clouds accept tag changes on these
+        assert ds.mislabeled[s.id] == s.system_id
+    first = {}
+    for s in servers:
+        if s.belongs_to:
+            first.setdefault(s.belongs_to, s)
+    assert all(s.system_id == s.belongs_to for s in first.values())  # a system's first VM keeps its tag
+
