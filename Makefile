@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install bench docs clean
+.PHONY: demo test install bench bench-docs docs goldens clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cloudctl needs Python >= 3.11, $(PYTHON) is " + sys.version.split()[0])'
@@ -23,11 +23,20 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Every benchmark; exits non-zero and names them when targets are missed. Then `make bench-docs`.
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
+# docs/benchmarks.md's summary table from bench/results/*.json (never edited by hand).
+bench-docs: $(STAMP)
+	$(BIN)/python tools/bench_table.py
+
 docs: $(STAMP)
 	$(BIN)/python -m cloudctl.cli.docgen > docs/cli.md
+
+# Rewrite tests/golden/ from the current output (never done by a test run); review the diff.
+goldens: $(STAMP)
+	$(BIN)/python tools/goldens.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

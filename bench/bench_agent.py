@@ -7,11 +7,12 @@ real processes, lets the agent sweep repeatedly, and reports medians of:
 - sweep duration of N nodes with 10 % unreachable          (target: within 30 s)
 - agent RSS after the sweeps                               (target: < 200 MB)
 - ``GET /metrics`` render time at N nodes                   (target: < 250 ms)
-- agent CPU per node poll                                   (compared with the exporter's ~1.0 ms, DESIGN.md)
+- agent CPU per node poll                                   (a figure; the comparison with
+  prometheus-snmp-exporter, measured in the same run, is bench_snmp.py's)
 
 Anchors measured in the same run: the sweep's unavoidable waiting (the unreachable nodes'
-timeouts spread over the concurrency), and the agent's import time with and without uvicorn +
-starlette (the alternative HTTP stack).
+timeouts spread over the concurrency), the agent's CPU per render, and the agent's import time
+with and without uvicorn + starlette (the alternative HTTP stack).
 
     .venv/bin/python bench/bench_agent.py --nodes 5000 --sweeps 5
 """
@@ -31,6 +32,9 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Judge, command_line  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMUNITY = "bench-community"
@@ -89,7 +93,6 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=1.0, help="SNMP timeout per request, seconds")
     ap.add_argument("--retries", type=int, default=1)
     ap.add_argument("--renders", type=int, default=15)
-    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally: below, stop the children
 
@@ -174,9 +177,7 @@ def main() -> int:
         "cpu_ms_per_node_poll_median": 1000 * statistics.median(cpu_per_node),
         "agent_import_s": agent_import, "agent_plus_uvicorn_starlette_import_s": with_asgi,
     }
-    if args.json:
-        print(json.dumps(figures, indent=2))
-        return 0
+    print(json.dumps(figures))
     print(f"load average (1 min) at the end: {figures['load_average_1m']:.2f} on {os.cpu_count()} CPUs")
     print(f"nodes {args.nodes}, unreachable {int(down)}, concurrency {args.concurrency}, timeout {args.timeout}s x {args.retries + 1}")
     print(f"first sweep (static walks + counters)   {first:8.2f} s")
@@ -184,9 +185,17 @@ def main() -> int:
     print(f"agent RSS, steady / after a reload       {rss_steady:8.1f} / {rss:.1f} MB  target < 200 MB")
     print(f"GET /metrics, median of {args.renders}            {figures['metrics_render_ms_median']:8.1f} ms  target < 250 ms ({size / 1e6:.1f} MB);"
           f" agent CPU per render {figures['metrics_render_agent_cpu_ms_median']:.0f} ms")
-    print(f"agent CPU per node poll (counter sweep)  {figures['cpu_ms_per_node_poll_median']:8.3f} ms  (snmp_exporter ~1.0 ms, DESIGN.md)")
+    print(f"agent CPU per node poll (counter sweep)  {figures['cpu_ms_per_node_poll_median']:8.3f} ms")
     print(f"agent import {agent_import:.3f} s; with uvicorn+starlette {with_asgi:.3f} s (ratio {with_asgi / agent_import:.2f}: why the server is stdlib asyncio)")
-    return 0
+    judge = Judge("bench_agent", command_line(__file__))
+    n = f"{args.nodes:,} nodes"
+    judge.check(f"sweep of {n}, {args.down_share:.0%} unreachable, within 30 s (#5)", figures["sweep_s_median"], 30, unit="s",
+                anchor=f"waiting floor for the down nodes {floor:.1f} s → {figures['sweep_s_median'] / floor:.2f}×; first sweep {first:.2f} s")
+    judge.check(f"agent RSS at {n} < 200 MB (#5)", max(rss_steady, rss), 200, unit="MB",
+                anchor=f"steady {rss_steady:.1f} MB, after a live reload {rss:.1f} MB")
+    judge.check(f"`/metrics` at {n} < 250 ms (#5)", figures["metrics_render_ms_median"], 250, unit="ms",
+                anchor=f"agent CPU per render {figures['metrics_render_agent_cpu_ms_median']:.0f} ms; {size / 1e6:.1f} MB of text")
+    return judge.finish()
 
 
 if __name__ == "__main__":

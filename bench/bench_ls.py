@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from cloudctl.model import Resource
-from cloudctl.store import Store
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Judge, command_line, run_timed  # noqa: E402
+
+from cloudctl.model import Resource  # noqa: E402
+from cloudctl.store import Store  # noqa: E402
 
 
 def fill(path: Path, n: int) -> None:
@@ -42,15 +42,10 @@ def fill(path: Path, n: int) -> None:
 
 def timed(cmd: list[str]) -> tuple[float, float]:
     """(wall, CPU user+sys) seconds of one run; CPU is the steadier figure on a shared machine."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "CLOUDCTL_CONFIG": ""})
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return run_timed(cmd, env={**os.environ, "CLOUDCTL_CONFIG": ""})
 
 
-def main() -> None:
+def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--servers", type=int, default=50_000)
     ap.add_argument("--repeat", type=int, default=5)
@@ -71,9 +66,13 @@ def main() -> None:
         print(f"servers stored: {args.servers}, repeats: {args.repeat}, load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         for k in runs:
             print(f"  {k:32s} median wall {med[k]:.3f} s   CPU {cpu[k]:.3f} s")
-        ls = "cloudctl ls servers -o json"
-        print(f"  ratio ls / bare dump: wall {med[ls] / med['bare sqlite3+json dump']:.2f}x, CPU {cpu[ls] / cpu['bare sqlite3+json dump']:.2f}x")
+        ls, bare = "cloudctl ls servers -o json", "bare sqlite3+json dump"
+        print(f"  ratio ls / bare dump: wall {med[ls] / med[bare]:.2f}x, CPU {cpu[ls] / cpu[bare]:.2f}x")
+    judge = Judge("bench_ls", command_line(__file__))
+    judge.check(f"`cloudctl ls servers -o json` over {args.servers:,} stored servers < 1 s, CPU (#3)", cpu[ls], 1, unit="s",
+                anchor=f"wall {med[ls]:.2f} s; bare sqlite3 + json.dump {cpu[bare]:.2f} s CPU; `cloudctl --version` {cpu['cloudctl --version']:.2f} s CPU")
+    return judge.finish()
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

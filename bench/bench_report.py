@@ -3,16 +3,18 @@
 - ``build_report`` from the inventory plus a full fleet's ``/metrics`` text (2,732 nodes), the
   policies and no store; ``render_html`` of the result;
 - anchor, same run: ``load_inventory`` of the same inventory (what every command pays first);
-- ``--demo``: wall time of ``cloudctl demo`` (target: under 60 s on the 2-core machine).
+- wall time of ``cloudctl demo``, median of ``--demo-runs`` (target: under 60 s on the 2-core machine).
 
 The /metrics text is synthesised from the inventory in the agent's format (every 23rd node down,
 every other node IPv6) so the benchmark needs no simulator.
 
-Run:  .venv/bin/python bench/bench_report.py [--demo]
+Run:  .venv/bin/python bench/bench_report.py [--demo-runs N]
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -20,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import HEADER, median, row, time_call  # noqa: E402
+from common import HEADER, Judge, command_line, median, row, time_call  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +53,10 @@ def fleet_metrics(inv) -> str:  # noqa: ANN001
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--demo-runs", type=int, default=3)
+    args = ap.parse_args()
     from cloudctl.inventory import load_inventory
     from cloudctl.report import build_report, parse_metrics
     from cloudctl.report.html import render_html
@@ -78,16 +83,21 @@ def main() -> None:
     print(row("build_report, no policies", f"{build_np * 1000:.0f} ms", f"{anchor * 1000:.0f} ms", f"{build_np / anchor:.2f}×"))
     print(row("build_report + policy check", f"{build * 1000:.0f} ms", f"{anchor * 1000:.0f} ms", f"{build / anchor:.2f}×"))
     print(row(f"render_html ({size // 1024} KiB)", f"{html * 1000:.1f} ms", f"{anchor * 1000:.0f} ms", f"{html / anchor:.2f}×"))
-    if "--demo" in sys.argv:
-        walls = []
-        for _ in range(3):
-            with tempfile.TemporaryDirectory() as tmp:
-                t0 = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "cloudctl", "demo", "--out", tmp], check=True, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                walls.append(time.perf_counter() - t0)
-        print(row("cloudctl demo (wall)", f"{median(walls):.1f} s", "", "", "< 60 s", "yes" if median(walls) < 60 else "no"))
+    walls, loads = [], []
+    for _ in range(args.demo_runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "cloudctl", "demo", "--out", tmp], check=True, cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            walls.append(time.perf_counter() - t0)
+            loads.append(os.getloadavg()[0])
+    print(row("cloudctl demo (wall)", f"{median(walls):.1f} s"))
+    print(f"demo runs: {', '.join(f'{w:.1f} s (load {la:.1f})' for w, la in zip(walls, loads))}")
+    judge = Judge("bench_report", command_line(__file__))
+    judge.check("`cloudctl demo` < 60 s (#6)", median(walls), 60, unit="s",
+                anchor=f"median of {len(walls)}: {', '.join(f'{w:.1f}' for w in walls)} s")
+    return judge.finish()
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

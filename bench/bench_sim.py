@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import HEADER, median, row, time_call, time_command  # noqa: E402
+from common import HEADER, Judge, command_line, median, row, time_call, time_command  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOUDCTL = [sys.executable, "-m", "cloudctl"]
@@ -100,15 +101,18 @@ def main() -> int:
     build = median(time_call(lambda: dataset.build(loaded, servers=20_000, seed=0), runs=args.runs))
     sim_page, bare_page = asyncio.run(page_throughput(max(5, args.runs * 2)))
 
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(HEADER)
-    print(row("`cloudctl sim serve` to ready (default dataset, shipped inventory)", f"{default:.2f} s", f"`cloudctl --version` {anchor:.2f} s",
-              f"{default / anchor:.1f}×", "< 3 s", "yes" if default < 3 else "no"))
-    print(row("`cloudctl sim serve --servers 20000` to ready", f"{big:.2f} s", f"`cloudctl --version` {anchor:.2f} s",
-              f"{big / anchor:.1f}×", "a few seconds", "yes" if big < 6 else "no"))
-    print(row("dataset.build(20,000 servers)", f"{build:.2f} s", "", "", "a few seconds", "yes" if build < 4 else "no"))
     print(row("Nova page of 1,000 servers (2.79, warm)", f"{sim_page * 1000:.0f} ms", f"same bytes, bare endpoint {bare_page * 1000:.0f} ms",
-              f"{sim_page / bare_page:.1f}×", "", ""))
-    return 0
+              f"{sim_page / bare_page:.1f}×"))
+    judge = Judge("bench_sim", command_line(__file__))
+    version = f"`cloudctl --version` {anchor:.2f} s"
+    judge.check("`cloudctl sim serve` ready (default dataset, shipped inventory) < 3 s (#3)", default, 3, unit="s",
+                anchor=f"{version} → {default / anchor:.1f}×")
+    judge.check("`cloudctl sim serve --servers 20000` ready in a few seconds: < 6 s (#3)", big, 6, unit="s",
+                anchor=f"{version} → {big / anchor:.1f}×")
+    judge.check("dataset.build(20,000 servers) in a few seconds: < 4 s (#3)", build, 4, unit="s")
+    return judge.finish()
 
 
 if __name__ == "__main__":

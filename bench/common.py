@@ -6,6 +6,7 @@ machines are noisy), and report medians and ratios, never a single absolute numb
 
 from __future__ import annotations
 
+import resource
 import statistics
 import subprocess
 import time
@@ -21,6 +22,17 @@ def time_command(argv: Sequence[str], runs: int = 15, warmup: int = 2, env: dict
         if i >= warmup:
             out.append(time.perf_counter() - t0)
     return out
+
+
+def run_timed(argv: Sequence[str], env: dict | None = None) -> tuple[float, float]:
+    """(wall, CPU user+sys) seconds of one run of a command. On the shared machine the wall time
+    includes waiting for a CPU; the CPU time is what the command itself costs."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(list(argv), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def time_call(fn: Callable[[], object], runs: int = 7, warmup: int = 1) -> list[float]:
@@ -52,11 +64,26 @@ HEADER = "| measurement | median | anchor (same run) | ratio | target | met |\n|
 import json  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
+import shlex  # noqa: E402
+import sys  # noqa: E402
 from dataclasses import asdict, dataclass, field  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# BENCH_RESULTS_DIR: write elsewhere (the tests of bench/run_all.py and tools/bench_table.py do).
+RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).resolve().parent / "results")
+
+
+def command_line(script: str) -> str:
+    """How this run was started, as a user reproduces it: ``.venv/bin/python bench/NAME.py ARGS``."""
+    return " ".join([".venv/bin/python", f"bench/{Path(script).name}", *map(shlex.quote, sys.argv[1:])])
+
+
+def figure(value: float, unit: str = "") -> str:
+    """A measured value as people read it: 3 significant digits, no exponent, with its unit."""
+    v = abs(value)
+    text = f"{value:,.0f}" if v >= 100 else f"{value:.1f}".removesuffix(".0") if v >= 10 else f"{value:.3g}"
+    return f"{text} {unit}".strip() if unit not in ("×", "x") else f"{text}×"
 
 
 @dataclass
@@ -85,10 +112,16 @@ class Judge:
         return c
 
     def finish(self) -> int:
-        """Print every target with its verdict, save the results, return 1 if any was missed."""
+        """Print every target with its verdict, save the results, return 1 if any was missed.
+
+        A run that states no target is an error (the script forgot to judge itself): exit 2.
+        """
+        if not self.checks:
+            print(f"\n{self.script}: no target was checked")
+            return 2
         print("\n| target | measured | limit | anchor (same run) | met |\n|---|---|---|---|---|")
         for c in self.checks:
-            print(f"| {c.target} | {c.value:.4g} {c.unit} | {c.op} {c.limit:g} {c.unit} | {c.anchor} | {'yes' if c.met else 'NO'} |")
+            print(f"| {c.target} | {figure(c.value, c.unit)} | {c.op} {figure(c.limit, c.unit)} | {c.anchor} | {'yes' if c.met else 'NO'} |")
         missed = [c.target for c in self.checks if not c.met]
         RESULTS_DIR.mkdir(exist_ok=True)
         record = {

@@ -31,6 +31,12 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+# What kind of cloud a provider is, for the plan's indicator 7 (国产化政务云平台部署率): ``xinchuang``
+# is a domestic 信创 platform, ``general`` is not. Not derived from the provider's name or driver:
+# a real config names its clouds as it likes, and OpenStack or ZStack can be either.
+Platform = Literal["xinchuang", "general"]
+
+
 class OneAuthMethod(Strict):
     """A model holding credentials: exactly one of the ``auth_methods``, with all of its fields."""
 
@@ -57,6 +63,7 @@ class ProviderBase(OneAuthMethod):
     """Settings every driver shares."""
 
     display_name: str | None = Field(None, description="Human name, e.g. 天河政务云")
+    platform: Platform | None = Field(None, description="xinchuang: a domestic 信创 platform (plan indicator 7); general: not")
     region: str | None = None
     project: str | None = Field(None, description="Project / tenant name to scope to")
     verify: bool = Field(True, description="Verify TLS certificates")
@@ -251,6 +258,11 @@ class LoadedConfig:
         """The store for messages and SQLite-only callers (a PostgreSQL store: its URL, without secrets)."""
         url = self.store_url
         return url.path if url.path is not None else Path(url.display)
+
+    @property
+    def platforms(self) -> dict[str, str | None]:
+        """Provider name -> its ``platform:`` (None when the config does not say)."""
+        return {name: p.platform for name, p in self.config.providers.items()}
 
     @property
     def audit_log_path(self) -> Path:

@@ -8,6 +8,7 @@ in a model that is logged, dumped or put into an exception without leaking.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +100,25 @@ class Secret:
 def with_base(secret: Secret, base: Path) -> Secret:
     """The same reference, with relative ``file:`` paths resolved against ``base``."""
     return Secret(secret._ref, base)  # noqa: SLF001 - same class
+
+
+def redact(text: str, secrets: Iterable[Secret | None]) -> str:
+    """``text`` with the value of each resolvable secret replaced by ``<secret>``.
+
+    For messages that come from elsewhere (a library's exception, a peer's answer) and may quote
+    a credential the caller used; longest values first, so one value inside another is not left
+    half-shown.
+    """
+    values = set()
+    for s in secrets:
+        if s is None:
+            continue
+        try:
+            value = s.reveal()
+        except SecretError:
+            continue  # unresolvable: it cannot be in a message either
+        if value:
+            values.add(value)
+    for value in sorted(values, key=len, reverse=True):
+        text = text.replace(value, REDACTED)
+    return text

@@ -2,7 +2,8 @@
 
 ``need("snmpd")`` returns the path of a real component, or skips the test — except under
 ``CI=true``, where a missing real component fails the test (the project's rule: CI never
-silently skips real-part tests).
+silently skips real-part tests). Any other skip under ``CI=true`` fails the run too unless its
+reason is on tests/ci_allowed_skips.yaml (tests/ci_skips.py).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pathlib import Path
 import pytest
 from hypothesis import Phase, settings
 
+from tests.ci_skips import in_ci, pytest_addoption, pytest_configure  # noqa: F401 - the CI skip check's hooks
+
 ROOT = Path(__file__).resolve().parent.parent
 INVENTORY = ROOT / "inventory"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+IN_CI = in_ci()
 
 # A real PostgreSQL server for the store's tests (fixtures `postgres`, `pg_url`, `store_url`).
 pytest_plugins = ["tests.pgcluster"]

@@ -102,6 +102,9 @@ class MigrationSettings(Strict):
     """``migration:``: export migration metrics from the inventory's systems (and a store)."""
 
     store: str | None = Field(None, description="Store written by `cloudctl sync`: a SQLite path or a store URL such as postgresql://reader@db/cloudctl?password=env:NAME")
+    platforms: dict[str, Literal["xinchuang", "general"]] = Field(
+        default_factory=dict, description="provider name -> platform, as `platform:` in cloudctl.yaml (which clouds are 信创)"
+    )
 
 
 class AgentConfig(Strict):

@@ -69,7 +69,7 @@ def make_plan(loaded: LoadedAgentConfig, inv: Inventory) -> Plan:
         from cloudctl.store.url import parse as parse_store
 
         store = None if cfg.migration.store is None else parse_store(cfg.migration.store, loaded.base_dir)
-        migration = MigrationCollector(systems_only(inv), store)
+        migration = MigrationCollector(systems_only(inv), store, cfg.migration.platforms)
     return Plan(loaded, scope, migration, targets, hints)
 
 

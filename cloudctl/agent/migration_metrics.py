@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,9 +31,11 @@ def systems_only(inv: Inventory) -> Inventory:
 
 
 class MigrationCollector(Collector):
-    def __init__(self, inv: Inventory, store: "StoreURL | Path | None") -> None:
+    def __init__(self, inv: Inventory, store: "StoreURL | Path | None", platforms: Mapping[str, str] | None = None) -> None:
         self._inv = inv
         self._store_path = store  # a path or a parsed store URL (SQLite or PostgreSQL)
+        self._platforms = dict(platforms or {})  # provider -> platform (which clouds are 信创)
+        self._said: set[str] = set()  # caveats already logged (once each, not on every scrape)
 
     def describe(self) -> list[Metric]:
         return []
@@ -54,10 +56,14 @@ class MigrationCollector(Collector):
 
         store = self._open_store()
         try:
-            figures = kpis(self._inv, store)
+            figures = kpis(self._inv, store, platforms=self._platforms)
         finally:
             if store is not None:
                 store.close()
+        for note in (n.text("en") for k in figures for n in k.notes):
+            if note not in self._said:
+                self._said.add(note)
+                log.warning("migration metrics: %s (set migration.platforms in the agent config)", note)
         counts = Counter((state_of(s), evidence.planned_provider(s) or "") for s in self._inv.systems.values())
         systems = GaugeMetricFamily("egov_migration_systems", "Government information systems by migration state and (target) provider", labels=["state", "provider"])
         for (state, provider), n in sorted(counts.items()):

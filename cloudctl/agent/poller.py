@@ -16,6 +16,7 @@ from collections import Counter
 
 from cloudctl.agent.state import Interface, NodeResult, StaticData
 from cloudctl.errors import SecretError
+from cloudctl.secrets import redact
 from cloudctl.snmp import mib
 from cloudctl.snmp.base import NoValue, SnmpClient, SnmpError, Target
 
@@ -114,8 +115,8 @@ async def poll_node(
     try:
         r = await asyncio.wait_for(_poll(client, target, uplink_hint, prev, static_interval), deadline_for(target))
         r.last_success = time.time()
-    except SnmpError as exc:
-        r = _failed(prev, exc.kind, str(exc))
+    except SnmpError as exc:  # its text may quote what the client sent: never keep a credential in it
+        r = _failed(prev, exc.kind, redact(str(exc), (target.community, target.auth_key, target.priv_key)))
     except SecretError as exc:
         r = _failed(prev, "secret", str(exc))
     except asyncio.TimeoutError:

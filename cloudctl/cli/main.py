@@ -32,7 +32,7 @@ app = typer.Typer(
 GROUPS: dict[str, tuple[str, str | None]] = {
     # name: ("module:attribute", help)
     "config": ("cloudctl.cli.config_cmd:app", "Show and check the effective configuration."),
-    "inventory": ("cloudctl.cli.inventory_cmd:app", "Validate and summarise the inventory of record."),
+    "inventory": ("cloudctl.cli.inventory_cmd:app", "Validate, summarise and look up the inventory of record (ls, show)."),
     "sim": ("cloudctl.cli.sim_cmd:app", "Run the simulators of the clouds and of the SNMP fleet."),
     "migrate": ("cloudctl.cli.migrate_cmd:app", "Migration progress and the plan's KPIs (上云迁移)."),
     "policy": ("cloudctl.cli.policy_cmd:app", "Check the inventory against the plan's policies (CI)."),

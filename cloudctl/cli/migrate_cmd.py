@@ -53,6 +53,16 @@ def open_evidence(store: str | None, no_store: bool):  # noqa: ANN201 - a Store 
     return st
 
 
+def platforms(store: object | None) -> dict[str, str | None] | None:
+    """Provider name -> ``platform:`` of the effective cloudctl.yaml (which clouds are 信创); only
+    read with a store: without one the inventory decides and the config need not be loaded."""
+    if store is None:
+        return None
+    from cloudctl.cli.state import current
+
+    return current.config().platforms
+
+
 def _inventory(inventory: Path | None):  # noqa: ANN202
     from cloudctl.cli.options import inventory_dir
     from cloudctl.inventory import load_inventory
@@ -126,10 +136,16 @@ def kpis(
     inv = _inventory(inventory)
     st = open_evidence(store, no_store)
     try:
-        rows = [k.row() for k in migration.kpis(inv, st, today=day)]
+        figures = migration.kpis(inv, st, today=day, platforms=platforms(st))
     finally:
         if st is not None:
             st.close()
+    rows = [k.row() for k in figures]
+    if any(k.notes for k in figures):
+        from cloudctl.cli.output import warn
+
+        for message in dict.fromkeys(n.text() for k in figures for n in k.notes):
+            warn(message)
     cols = ["id", "title_zh", "numerator", "denominator", "value", "target", "gap", "met", "deadline", "days_left", "source"]
     if output != Format.table:
         cols.insert(2, "title_en")
@@ -146,7 +162,7 @@ def waves(
     """Progress per migration wave (迁移批次): total, migrated, in progress, remaining.
 
     remaining = systems of the wave not yet in a final state (migrated, retired, retained_on_prem);
-    verified (with a store) = migrated systems that have a live server on a cloud.
+    verified (with a store) = migrated systems with a live server on their planned provider.
 
     Example:  cloudctl migrate waves -o yaml
     """

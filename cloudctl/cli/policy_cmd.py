@@ -84,7 +84,7 @@ def check(
 
     Example:  cloudctl policy check policies/ --fail-on high --format sarif > policy.sarif
     """
-    from cloudctl.cli.migrate_cmd import _date, open_evidence
+    from cloudctl.cli.migrate_cmd import _date, open_evidence, platforms
     from cloudctl.cli.output import note
     from cloudctl.i18n import t
     from cloudctl.policy import run_check
@@ -94,7 +94,7 @@ def check(
     pset, inv = _load_both(paths, inventory)
     st = open_evidence(store, no_store)
     try:
-        result = run_check([], inv, st, today=_date(today), config_files=config_file or DISCOVER, policies=pset)
+        result = run_check([], inv, st, today=_date(today), config_files=config_file or DISCOVER, policies=pset, platforms=platforms(st))
     finally:
         if st is not None:
             st.close()

@@ -76,6 +76,7 @@ class _Run:
         self.result = DemoResult(steps=[])
         self.inv: Inventory | None = None
         self.store: Any = None
+        self.platforms: dict[str, str | None] = {}  # provider -> platform: of the simulators' config
         self.observations: Observations | None = None
         self.agent_url = self.prometheus_url = ""
         self.agent_t0 = self.agent_ready_at = 0.0
@@ -127,7 +128,9 @@ class _Run:
         path = self.o.out_dir / "store.db"
         self.store = Store.open(path, create=True)
         self.result.files["store"] = path
-        result = sync(cfgmod.load(self.result.files["config"]), self.store)
+        loaded = cfgmod.load(self.result.files["config"])
+        self.platforms = loaded.platforms
+        result = sync(loaded, self.store)
         counts: dict[str, int] = {}
         for k in result.kinds:
             counts[k.kind] = counts.get(k.kind, 0) + k.count
@@ -159,7 +162,7 @@ class _Run:
 
         if not self.o.policies:
             return Step("policy", "skipped", reason="report.demo.skip.policies")
-        check = run_check(self.o.policies, self.inv, store=self.store)
+        check = run_check(self.o.policies, self.inv, store=self.store, platforms=self.platforms)
         counts = check.by_severity()
         return Step("policy", "ok", facts={"violations": sum(counts.values()), **counts})
 
@@ -194,7 +197,8 @@ class _Run:
         sweep = time.monotonic() - self.agent_t0
         self.observations = load_metrics(self.agent_url + "/metrics")
         up = sum(1 for n in self.observations.nodes.values() if n.up)
-        return Step("agent", "ok", facts={"up": up, "down": len(self.inv.nodes) - up, "sweep_s": round(sweep, 1)})
+        down = sum(1 for n in self.observations.nodes.values() if not n.up)  # a node the agent did not report on is not down
+        return Step("agent", "ok", facts={"up": up, "down": down, "sweep_s": round(sweep, 1)})
 
     def start_prometheus(self) -> None:
         cfg = configs.prometheus_config(self.o.out_dir / "prometheus.yml", self.agent_url.removeprefix("http://"))
@@ -238,11 +242,11 @@ class _Run:
 
     def report(self) -> Step:
         policies = self.o.policies if self.o.policies else None
-        rep = build_report(self.inv, observations=self.observations, store=self.store, policy_paths=policies)
+        rep = build_report(self.inv, observations=self.observations, store=self.store, policy_paths=policies, platforms=self.platforms)
         self.result.report = rep
         self.result.report_path = write_html(rep, self.o.out_dir / "report.html", self.o.lang)
         self.result.json_path = self.o.out_dir / "report.json"
-        self.result.json_path.write_text(json.dumps(rep.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        self.result.json_path.write_text(json.dumps(rep.to_dict(self.o.lang), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         return Step("report", "ok", facts={"path": str(self.result.report_path)})
 
 

@@ -10,6 +10,7 @@ both languages and the same ``{fields}``.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 
 from cloudctl.i18n.catalog import MESSAGES
 
@@ -48,3 +49,14 @@ def both(key: str, **fields: object) -> str:
     """``中文 / English`` for the few lines every operator must understand (error headers)."""
     zh, en = t(key, "zh", **fields), t(key, "en", **fields)
     return zh if zh == en else f"{zh} / {en}"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A catalog message not yet put into words: libraries return these, renderers choose the language."""
+
+    key: str
+    fields: dict[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str | None = None) -> str:
+        return t(self.key, lang, **self.fields)

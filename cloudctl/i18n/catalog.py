@@ -7,6 +7,8 @@ area); this module merges them. A test checks every key has both languages and e
 from cloudctl.i18n.catalog_agent import MESSAGES as _agent
 from cloudctl.i18n.catalog_alerts import MESSAGES as _alerts
 from cloudctl.i18n.catalog_cloud import MESSAGES as _cloud
+from cloudctl.i18n.catalog_inventory import MESSAGES as _inventory
+from cloudctl.i18n.catalog_migration import MESSAGES as _migration
 from cloudctl.i18n.catalog_plan import MESSAGES as _plan
 from cloudctl.i18n.catalog_policy import MESSAGES as _policy
 from cloudctl.i18n.catalog_report import MESSAGES as _report
@@ -35,4 +37,4 @@ CORE: dict[str, dict[str, str]] = {
     },
 }
 
-MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_agent, **_alerts, **_report, **_sim_snmp, **_sim_cloud, **_security, **_store, **_plan}
+MESSAGES: dict[str, dict[str, str]] = {**CORE, **_cloud, **_policy, **_migration, **_inventory, **_agent, **_alerts, **_report, **_sim_snmp, **_sim_cloud, **_security, **_store, **_plan}

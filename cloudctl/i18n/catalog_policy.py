@@ -4,6 +4,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "policy.text.count": {"zh": "{open} 项未豁免, {waived} 项已豁免", "en": "{open} open, {waived} waived"},
     "policy.text.waived": {"zh": "已豁免", "en": "waived"},
     "policy.text.skipped": {"zh": "已跳过 {policy}: {reason}", "en": "skipped {policy}: {reason}"},
+    "policy.text.unverified": {
+        "zh": "未能核实 {policy}：{count} 个 {kind} 的 {field} 在此处为 {value}（{references} 在此处无法解析；请在设置了探针密钥的环境中运行检查）",
+        "en": "not verified {policy}: {count} {kind}(s) have {field}={value} here ({references} does not resolve where the check runs; run it where the agents' secrets are set)",
+    },
     "policy.text.summary": {
         "zh": "已检查 {policies} 条策略; 未豁免的违规: {counts}; 已豁免 {waived} 项",
         "en": "{policies} policies checked; open violations: {counts}; {waived} waived",

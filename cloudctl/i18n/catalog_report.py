@@ -30,9 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.ind.village_access": {"zh": "行政村电子政务外网接入率", "en": "Villages on the e-government extranet"},
     "report.ind.ipv6_nodes": {"zh": "政务外网节点 IPv6 比例", "en": "Extranet nodes with IPv6"},
     "report.ind.backbone_gigabit": {"zh": "市县骨干线路千兆比例", "en": "City–county backbone links at gigabit"},
-    "report.ind.cloud_migration": {"zh": "非涉密系统上云率", "en": "Non-classified systems on the cloud"},
-    "report.ind.xinchuang": {"zh": "国产化(信创)政务云平台部署率", "en": "Cloud deployments on the 信创 platform"},
-    "report.ind.new_on_cloud_rate": {"zh": "新建系统上云率", "en": "New systems on the cloud"},
+    # the migration KPIs' titles are migration.kpi.* (cloudctl.migration.kpis gives them)
     "report.plan_ref": {"zh": "规划指标{n}", "en": "plan indicator {n}"},
     "report.col.indicator": {"zh": "指标", "en": "Indicator"},
     "report.col.value": {"zh": "现值", "en": "Value"},
@@ -64,6 +62,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.chart.progress": {"zh": "指标完成进度(竖线为目标)", "en": "Progress against targets (line = target)"},
     "report.chart.burndown": {"zh": "上云迁移燃尽图(按批次)", "en": "Migration burndown by wave"},
     "report.chart.trend": {"zh": "行政村接入率趋势", "en": "Village access trend"},
+    "report.chart.migration_trend": {"zh": "上云率与信创部署率（按月，来自云资源快照）", "en": "On cloud and on 信创, month by month (cloud snapshots)"},
+    "report.section.trend": {"zh": "上云与信创进展（按月）", "en": "Migration month by month"},
+    "report.trend.month": {"zh": "月份", "en": "Month"},
+    "report.trend.snapshot": {"zh": "快照", "en": "Snapshot"},
     "report.chart.target": {"zh": "目标", "en": "target"},
     "report.chart.remaining_line": {"zh": "累计未迁移", "en": "still to migrate"},
     # -- counties -----------------------------------------------------------------------------
@@ -122,9 +124,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No agent data: the village rate counts villages with a planned node in the inventory; IPv6 has no data; backbone speeds are the inventory's expected values.",
     },
     "report.note.partial_metrics": {
-        "zh": "部分节点没有探针数据(见数据来源), 这些节点按离线计算。",
-        "en": "Some nodes have no agent data (see Sources); they count as down.",
+        "zh": "探针数据只覆盖 {counties} 个县（市、区）中的 {reporting} 个（{nodes} 个节点中的 {observed} 个）；没有探针上报的节点状态未知，不按离线计算。缺少的县：{missing}。全市的外网指标在覆盖完整前不计算，各县数据见县表；多个探针可重复使用 --metrics，整个探针集群请用 --prometheus。",
+        "en": "Agent data covers {reporting} of {counties} counties ({observed} of {nodes} nodes); nodes no agent reports on are unknown, not down. Missing: {missing}. The city's extranet indicators are not computed until every county reports; see the county table. Repeat --metrics for several agents, or use --prometheus for the whole fleet.",
     },
+    "report.reporting": {"zh": "{reporting}/{counties} 个县（市、区）有探针数据", "en": "{reporting} of {counties} counties reporting"},
+    "report.reporting_nodes": {
+        "zh": "{reporting}/{counties} 个县（市、区）、{observed}/{nodes} 个节点有探针数据",
+        "en": "{reporting} of {counties} counties, {observed} of {nodes} nodes reporting",
+    },
+    "report.county.reporting": {"zh": "探针覆盖", "en": "Reporting"},
+    "report.problems.nodes_unknown": {"zh": "另有 {n} 个节点没有探针上报（状态未知）", "en": "{n} more nodes have no agent reporting on them (unknown)"},
+    "report.problems.villages_unknown": {"zh": "另有 {n} 个行政村的节点没有探针上报（状态未知）", "en": "{n} more villages whose nodes no agent reports on (unknown)"},
     # -- demo ---------------------------------------------------------------------------------
     "report.demo.title": {"zh": "演示汇总", "en": "Demo summary"},
     "report.demo.col.step": {"zh": "步骤", "en": "Step"},

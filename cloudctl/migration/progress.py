@@ -27,7 +27,7 @@ class WaveProgress:
     migrated: int
     in_progress: int
     remaining: int  # total minus systems in a final state (migrated, retired, retained_on_prem)
-    verified: int | None = None  # migrated systems with a live server in the store (None: no store)
+    verified: int | None = None  # migrated systems with a live server on their planned provider (None: no store)
 
     def row(self) -> dict:
         return asdict(self)
@@ -57,7 +57,7 @@ def wave_progress(inv: Inventory, store: object | None = None) -> list[WaveProgr
         migrated = states["migrated"]
         verified = None
         if ev is not None:
-            verified = sum(1 for s in members[w.id] if state_of(s) == "migrated" and ev.has_vm(s.id))
+            verified = sum(1 for s in members[w.id] if state_of(s) == "migrated" and evidence.on_planned_provider(s, ev))
         out.append(WaveProgress(
             w.id, w.name, w.start, w.end, w.status, total, migrated,
             sum(states[k] for k in IN_PROGRESS),
@@ -99,7 +99,7 @@ def status(inv: Inventory, store: object | None = None, by: str = "county") -> l
             g["planned_cloud"] += 1
             if evidence.on_cloud(s, ev):
                 g["on_cloud"] += 1
-        if by == "provider" and evidence.on_cloud(s, ev) and evidence.actual_provider(s, ev) == evidence.planned_provider(s):
+        if by == "provider" and evidence.on_planned_provider(s, ev):
             g["on_planned_provider"] += 1
     rows = []
     for key in sorted(groups):

@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from cloudctl.model import KINDS as CLOUD_KINDS
 from cloudctl.policy import compile as comp
 from cloudctl.policy import repo_files
 from cloudctl.policy.loader import LoadedPolicy, LoadedWaiver, PolicySet, display, load_policies
+from cloudctl.policy.fields import lookup
 from cloudctl.policy.model import SEVERITIES
 from cloudctl.policy.records import Sources
 
@@ -44,6 +45,18 @@ class Skipped:
     reason: str  # "effective from YYYY-MM-DD" | "needs a store"
 
 
+@dataclass(frozen=True)
+class Unverified:
+    """Records a policy could not decide here: a field it reads has its "cannot tell" value."""
+
+    policy_id: str
+    kind: str
+    count: int
+    field: str
+    value: str  # e.g. "unresolved"
+    references: tuple[str, ...] = ()  # what would decide it (env:NAME, file:PATH), never a secret's value
+
+
 @dataclass
 class CheckResult:
     policies: list[LoadedPolicy]
@@ -51,6 +64,7 @@ class CheckResult:
     expired_waivers: list[LoadedWaiver] = field(default_factory=list)
     unused_waivers: list[LoadedWaiver] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    unverified: list[Unverified] = field(default_factory=list)
     evaluated: dict[str, int] = field(default_factory=dict)  # policy id -> records looked at
     today: dt.date = field(default_factory=dt.date.today)
 
@@ -95,7 +109,22 @@ def _needs(policies: list[LoadedPolicy]) -> dict[str, set[str]]:
     return needs
 
 
-def _evaluate(policies: list[LoadedPolicy], src: Sources) -> tuple[list[Violation], dict[str, int]]:
+def _unverified(p: Any, kind: str, rows: list[dict], flagged: list[dict]) -> list[Unverified]:
+    """Per field with a "cannot tell" value (FieldSpec.unknown): the records not flagged that have it."""
+    out = []
+    hit = {id(r) for r in flagged}
+    for name in sorted(comp.used_fields(p.filters)):
+        spec = lookup(kind, name)
+        if spec is None or spec.unknown is None:
+            continue
+        undecided = [r for r in rows if r.get(name) == spec.unknown and id(r) not in hit]
+        if undecided:
+            refs = tuple(sorted({str(r[f"{name}_ref"]) for r in undecided if r.get(f"{name}_ref")}))
+            out.append(Unverified(p.id, kind, len(undecided), name, spec.unknown, refs))
+    return out
+
+
+def _evaluate(policies: list[LoadedPolicy], src: Sources, result: CheckResult) -> tuple[list[Violation], dict[str, int]]:
     tables = {kind: src.build(kind, names) for kind, names in _needs(policies).items()}
     out: list[Violation] = []
     counted: dict[str, int] = {}
@@ -108,7 +137,9 @@ def _evaluate(policies: list[LoadedPolicy], src: Sources) -> tuple[list[Violatio
         kind, table = p.resource, tables[p.resource]
         counted[p.id] = len(table.rows)
         shown = sorted(comp.used_fields(p.filters) - {"id"})
-        for r in comp.predicate(p.filters, kind)(table.rows):
+        flagged = comp.predicate(p.filters, kind)(table.rows)
+        result.unverified += _unverified(p, kind, table.rows, flagged)
+        for r in flagged:
             rid = r["id"]
             name = table.name(rid)
             label = f"{kind} {rid}" + (f" ({name})" if name and name != rid else "")
@@ -146,7 +177,8 @@ def _apply_waivers(violations: list[Violation], waivers: list[LoadedWaiver], tod
         used.add(id(lw))
         w = lw.waiver
         out.append(dataclasses.replace(v, waived=True, waiver=f"{w.reason} ({w.approver}, until {w.expires})"))
-    result.unused_waivers = [lw for lw in waivers if id(lw) not in used and lw not in result.expired_waivers]
+    undecided = {u.policy_id for u in result.unverified}  # a waiver there may be needed: we could not tell
+    result.unused_waivers = [lw for lw in waivers if id(lw) not in used and lw not in result.expired_waivers and lw.waiver.policy not in undecided]
     return out
 
 
@@ -171,6 +203,7 @@ def run_check(
     today: dt.date | None = None,
     config_files: list[Path] | str = DISCOVER,
     policies: PolicySet | None = None,
+    platforms: Mapping[str, str | None] | None = None,
 ) -> CheckResult:
     """Load the policies in ``paths`` and evaluate them.
 
@@ -178,6 +211,8 @@ def run_check(
     skipped without it). ``config_files``: the repository's config files that the SNMP and secret
     policies read; by default those matching ``repo_files.DEFAULT_GLOBS`` in the inventory's
     parent directory (the repository root). ``today`` decides effective dates and waiver expiry.
+    ``platforms``: provider name -> ``platform:`` of cloudctl.yaml (which clouds are 信创; the
+    derived field ``on_xinchuang`` reads it).
     Raises ``PolicyFileError`` (invalid policy files) or ``ConfigError`` (unreadable config files).
     """
     today = today or dt.date.today()
@@ -195,9 +230,9 @@ def run_check(
     repo = None
     if any(lp.policy.resource in ("node", "secret") for lp in runnable):
         files = repo_files.discover(inv.root.resolve().parent) if config_files == DISCOVER else list(config_files)
-        repo = repo_files.read(files, {f: display(f) for f in files})
+        repo = repo_files.read(files, {f: display(f) for f in files}, inv.root)
     with _gc_paused():
-        violations, result.evaluated = _evaluate(runnable, Sources(inv, store, repo))
+        violations, result.evaluated = _evaluate(runnable, Sources(inv, store, repo, platforms=dict(platforms or {})), result)
     result.violations = _apply_waivers(violations, pset.waivers, today, result)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     result.violations.sort(key=lambda v: (order[v.severity], v.policy_id, v.location.path, v.location.line, v.location.col, v.record_id))

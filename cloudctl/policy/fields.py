@@ -27,6 +27,7 @@ class FieldSpec:
     type: str  # bool | int | float | str | date | any
     choices: tuple[str, ...] = ()
     doc: str = ""
+    unknown: str | None = None  # the value meaning "cannot be determined here" (records not verified)
 
     @property
     def ordered(self) -> bool:
@@ -62,15 +63,21 @@ DERIVED: dict[str, dict[str, FieldSpec]] = {
     "system": {
         "cloud_vms": FieldSpec("cloud_vms", "int", doc="live servers tagged system-id=<id> in the store (absent without a store)"),
         "on_cloud": FieldSpec("on_cloud", "bool", doc="has a live server in the store; without a store: deployment == cloud"),
+        "on_xinchuang": FieldSpec("on_xinchuang", "bool", doc="xinchuang: true, or a live server on a provider with platform: xinchuang "
+                                  "(without a store: provider == xinchuang) — as migrate kpis counts it"),
         "migration.history_count": FieldSpec("migration.history_count", "int", doc="entries in migration.history"),
     },
     "node": {
         "county": FieldSpec("county", "str", doc="county site id above the node's site"),
         "site_level": FieldSpec("site_level", "str", ("city", "county", "township", "village")),
-        "snmp_version": FieldSpec("snmp_version", "str", ("1", "2c", "3", "unknown"), "version of the node's SNMP profile"),
-        "snmp_community": FieldSpec("snmp_community", "str", ("public", "reference", "literal"),
-                                    "public: the well-known community; reference: env:/file:; literal: another literal"),
-        "snmp_profile_defined": FieldSpec("snmp_profile_defined", "bool", doc="the profile is defined in an agent config"),
+        "snmp_version": FieldSpec("snmp_version", "str", ("1", "2c", "3", "unknown"),
+                                  "version: of the node's SNMP profile in the agent configs that poll it (unknown: none defines it)"),
+        "snmp_community": FieldSpec("snmp_community", "str", ("public", "other", "unresolved"),
+                                    "the profile's community, resolved: public (the well-known value), other, or unresolved "
+                                    "(an env:/file: reference that does not resolve where the check runs); absent for v3",
+                                    unknown="unresolved"),
+        "snmp_community_ref": FieldSpec("snmp_community_ref", "str", doc="the community as written: env:NAME, file:PATH or <literal>"),
+        "snmp_profile_defined": FieldSpec("snmp_profile_defined", "bool", doc="an agent config that polls the node defines the profile"),
     },
     "site": {
         "county": FieldSpec("county", "str", doc="county site id at or above this site"),

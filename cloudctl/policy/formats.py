@@ -14,7 +14,7 @@ from collections.abc import Callable
 from cloudctl import __version__
 from cloudctl.errors import Location
 from cloudctl.i18n import language, t
-from cloudctl.policy.check import CheckResult, Violation
+from cloudctl.policy.check import CheckResult, Unverified, Violation
 from cloudctl.policy.loader import LoadedPolicy, LoadedWaiver
 from cloudctl.policy.model import SEVERITIES
 
@@ -43,6 +43,11 @@ def _waiver_line(lw: LoadedWaiver, key: str) -> str:
     return t(key, where=_where(lw.location), policy=w.policy, records=", ".join(w.records), expires=w.expires, approver=w.approver)
 
 
+def _unverified_line(u: Unverified) -> str:
+    return t("policy.text.unverified", policy=u.policy_id, count=u.count, kind=u.kind, field=u.field, value=u.value,
+             references=", ".join(u.references) or "—")
+
+
 def text(result: CheckResult) -> str:
     lang = language()
     by_policy: dict[str, list[Violation]] = defaultdict(list)
@@ -64,6 +69,8 @@ def text(result: CheckResult) -> str:
         lines.append(_waiver_line(lw, "policy.waiver.unused"))
     for s in result.skipped:
         lines.append(t("policy.text.skipped", policy=s.policy_id, reason=s.reason))
+    for u in result.unverified:
+        lines.append(_unverified_line(u))
     counts = result.by_severity()
     waived = sum(1 for v in result.violations if v.waived)
     lines.append(t("policy.text.summary", policies=len(result.policies) - len(result.skipped),
@@ -93,6 +100,8 @@ def as_json(result: CheckResult) -> str:
         "expired_waivers": [_waiver_dict(w) for w in result.expired_waivers],
         "unused_waivers": [_waiver_dict(w) for w in result.unused_waivers],
         "skipped": [{"policy_id": s.policy_id, "reason": s.reason} for s in result.skipped],
+        "unverified": [{"policy_id": u.policy_id, "kind": u.kind, "records": u.count, "field": u.field, "value": u.value,
+                        "references": list(u.references)} for u in result.unverified],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
@@ -165,6 +174,8 @@ def github(result: CheckResult) -> str:
     for lw in result.expired_waivers:
         props = f"file={_gh_prop(lw.location.path)},line={lw.location.line},title=expired waiver"
         lines.append(f"::warning {props}::{_gh_data(_waiver_line(lw, 'policy.waiver.expired'))}")
+    for u in result.unverified:
+        lines.append(f"::warning title={_gh_prop(f'{u.policy_id} not verified')}::{_gh_data(_unverified_line(u))}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -45,13 +45,14 @@ class Sources:
     inv: Inventory
     store: Any = None
     repo: RepoFiles | None = None
+    platforms: dict[str, str | None] = field(default_factory=dict)  # provider -> platform (cloudctl.yaml)
     _evidence: Any = field(default=None, repr=False)
     _cloud: dict[str, list] = field(default_factory=dict, repr=False)
 
     @property
     def evidence(self) -> ev_mod.Evidence | None:
         if self._evidence is None and self.store is not None:
-            self._evidence = ev_mod.collect(self.store)
+            self._evidence = ev_mod.collect(self.store, self.platforms)
         return self._evidence
 
     def cloud(self, kind: str) -> list:
@@ -88,7 +89,7 @@ class Sources:
 
     def _systems(self, names: set[str]) -> Row:
         inv, ev = self.inv, self.evidence
-        plain = [n for n in names if n not in ("cloud_vms", "on_cloud")]
+        plain = [n for n in names if n not in ("cloud_vms", "on_cloud", "on_xinchuang")]
         rows = []
         for s in inv.systems.values():
             r = {n: _get(s, n) for n in plain}
@@ -96,12 +97,15 @@ class Sources:
                 r["cloud_vms"] = len(ev.servers.get(s.id, ())) if ev is not None else None
             if "on_cloud" in names:
                 r["on_cloud"] = ev_mod.on_cloud(s, ev)
+            if "on_xinchuang" in names:
+                r["on_xinchuang"] = ev_mod.on_xinchuang(s, ev)
             rows.append(r)
         return Row(rows, self._locator("systems"), lambda rid: inv.systems[rid].name)
 
     def _nodes(self, names: set[str]) -> Row:
-        inv, repo = self.inv, self.repo or RepoFiles([], {})
-        derived = {"county", "site_level", "snmp_version", "snmp_community", "snmp_profile_defined"}
+        inv, repo = self.inv, self.repo or RepoFiles([], [])
+        cities = {s.id for s in inv.sites.values() if s.level == "city"}
+        derived = {"county", "site_level", "snmp_version", "snmp_community", "snmp_community_ref", "snmp_profile_defined"}
         plain = [n for n in names if n not in derived]
         rows = []
         for n in inv.nodes.values():
@@ -111,9 +115,11 @@ class Sources:
             if "site_level" in names:
                 site = inv.sites.get(n.site)
                 r["site_level"] = site.level if site else None
-            if names & {"snmp_version", "snmp_community", "snmp_profile_defined"}:
-                prof = repo.profile(n.snmp)
+            if names & {"snmp_version", "snmp_community", "snmp_community_ref", "snmp_profile_defined"}:
+                # the agents polling a node are chosen by its county (the city's id for city nodes)
+                prof = repo.profile(n.snmp, inv.county_of(n.site) or (n.site if n.site in cities else ""))
                 r["snmp_version"], r["snmp_community"], r["snmp_profile_defined"] = prof.version, prof.community, prof.defined
+                r["snmp_community_ref"] = prof.community_ref
             rows.append(r)
         return Row(rows, self._locator("nodes"), lambda rid: inv.nodes[rid].site)
 

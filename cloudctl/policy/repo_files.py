@@ -1,12 +1,18 @@
 """What the repository's config files say: SNMP profiles (agent configs) and secret-holding fields.
 
 Policies on nodes' SNMP and on literal secrets read config files kept next to the inventory
-(``agents/*.yaml``, ``examples/**/*.yaml``, ``cloudctl.yaml``). A node names an SNMP profile; the
-profile's version and community come from the agent configs that define it. A profile no config
-defines is judged by its name (``v3-…`` → v3, ``v2c-…`` → v2c, ``…public…`` → community public),
-which is how the inventory names them; ``snmp_profile_defined`` tells the two cases apart. A
-community given as a reference (``env:SNMP_COMMUNITY_PUBLIC``) is judged by the names too: the
-check never reads secret values.
+(``agents/*.yaml``, ``examples/**/*.yaml``, ``cloudctl.yaml``). A node names an SNMP profile; what
+the profile is comes from the agent configs that poll the node: those whose ``counties:`` hold
+the node's county (the city id for city nodes), or, without ``counties:``, whose ``inventory:`` is
+the inventory being checked. (A config for a simulator or a lab points at another inventory and
+says nothing about real nodes.) When several such configs define the profile, the weakest
+definition counts. A profile no such config defines is ``unknown`` — never guessed from its name.
+
+The version is the profile's ``version:``. The community is judged by its value: a reference
+(``env:``/``file:``) is resolved, and only "is it the well-known ``public``?" is kept — the value is
+never stored, printed or logged. A reference that does not resolve where the check runs (CI holds
+no secrets) is ``unresolved``: the policy cannot say, and the check reports those nodes as not
+verified instead of passing them silently.
 """
 
 from __future__ import annotations
@@ -16,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cloudctl import yamlfile
-from cloudctl.errors import ConfigError, Location, Problem
-from cloudctl.secrets import Secret
+from cloudctl.errors import ConfigError, Location, Problem, SecretError
+from cloudctl.secrets import Secret, with_base
 
 DEFAULT_GLOBS = ("cloudctl.yaml", "agents/**/*.yaml", "agents/**/*.yml", "examples/**/*.yaml", "examples/**/*.yml")
 
@@ -57,41 +63,91 @@ class SecretField:
 class Profile:
     name: str
     version: str  # 1 | 2c | 3 | unknown
-    community: str | None  # public | reference | literal | None
+    community: str | None  # public | other | unresolved | None (no community: SNMPv3, or unknown profile)
     defined: bool
+    community_ref: str | None = None  # the reference as written (env:NAME / file:PATH / <literal>), never the value
+    config: str = ""  # the agent config that defines it
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """The profiles one agent config defines, and which nodes it polls."""
+
+    path: Path
+    counties: frozenset[str] | None  # None: every county of its inventory
+    inventory: Path | None  # resolved ``inventory:``
+    profiles: dict[str, Profile]
+
+    def polls(self, area: str, inventory_root: Path | None) -> bool:
+        if self.counties is not None:
+            return area in self.counties
+        return inventory_root is not None and self.inventory is not None and _same(self.inventory, inventory_root)
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+_VERSION_RANK = {"1": 0, "2c": 1, "unknown": 2, "3": 3}
+_COMMUNITY_RANK = {"public": 0, "unresolved": 1, "other": 2, None: 3}
 
 
 @dataclass
 class RepoFiles:
     secrets: list[SecretField]
-    profiles: dict[str, Profile]
+    agents: list[AgentConfig]
+    inventory_root: Path | None = None  # the inventory being checked
 
-    def profile(self, name: str) -> Profile:
-        """The named profile, or one inferred from the name when no agent config defines it."""
-        if name in self.profiles:
-            return self.profiles[name]
-        low = name.lower()
-        version = "3" if "v3" in low else "2c" if "v2" in low else "1" if "v1" in low else "unknown"
-        return Profile(name, version, "public" if "public" in low else None, False)
+    def profile(self, name: str, area: str = "") -> Profile:
+        """The profile ``name`` as the agents polling a node of ``area`` (county id, or the city id)
+        define it; the weakest definition when several do; ``unknown`` when none does."""
+        found = [a.profiles[name] for a in self.agents if name in a.profiles and a.polls(area, self.inventory_root)]
+        if not found:
+            return Profile(name, "unknown", None, False)
+        return min(found, key=lambda p: (_VERSION_RANK[p.version], _COMMUNITY_RANK[p.community]))
 
 
 _VERSIONS = {"1": "1", "v1": "1", "2": "2c", "2c": "2c", "v2c": "2c", "3": "3", "v3": "3"}
+WELL_KNOWN = "public"
 
 
-def _community(name: str, value: object) -> str | None:
-    """``public`` | ``reference`` | ``literal`` | None (no community: SNMPv3).
+def _community(value: object, base: Path) -> tuple[str | None, str | None]:
+    """(``public`` | ``other`` | ``unresolved`` | None, the reference as written).
 
-    The value behind an ``env:``/``file:`` reference is never read (CI holds no secrets), so the
-    names are the evidence: a profile or a reference named ``…public…`` stands for the community
-    public, as does the literal value ``public``.
+    The value is compared and dropped here: only whether it is the well-known community leaves
+    this function.
     """
     if not isinstance(value, str) or not value:
+        return None, None
+    secret = with_base(Secret(value), base)
+    try:
+        resolved = secret.reveal()
+    except SecretError:
+        return "unresolved", secret.reference
+    return ("public" if resolved == WELL_KNOWN else "other"), secret.reference
+
+
+def _agent(path: Path, data: dict, shown: str) -> AgentConfig | None:
+    prof = data.get("profiles")
+    if not isinstance(prof, dict):
         return None
-    if value == "public" or "public" in name.lower():
-        return "public"
-    if Secret(value).kind != "literal":
-        return "public" if "public" in value.lower() else "reference"
-    return "literal"
+    profiles = {}
+    for name, p in prof.items():
+        if isinstance(p, dict):
+            version = _VERSIONS.get(str(p.get("version", "")).lower(), "unknown")
+            community, ref = _community(p.get("community"), path.parent)
+            profiles[str(name)] = Profile(str(name), version, community, True, ref, shown)
+    counties = data.get("counties")
+    inventory = data.get("inventory")
+    return AgentConfig(
+        path,
+        frozenset(str(c) for c in counties) if isinstance(counties, list) else None,
+        (path.parent / inventory) if isinstance(inventory, str) and inventory else None,
+        profiles,
+    )
 
 
 # A whole value that only invokes a named Go template (``{{ template "wecom_api_secret" . }}``): a
@@ -117,23 +173,22 @@ def _walk(doc: yamlfile.Document, data: object, path: tuple, out: list[SecretFie
             _walk(doc, v, path + (i,), out)
 
 
-def read(files: list[Path], display: dict[Path, str] | None = None) -> RepoFiles:
-    """Scan config files for secret fields and SNMP profiles. Raises :class:`ConfigError` on bad YAML."""
+def read(files: list[Path], display: dict[Path, str] | None = None, inventory_root: Path | None = None) -> RepoFiles:
+    """Scan config files for secret fields and agent configs' SNMP profiles. Raises
+    :class:`ConfigError` on bad YAML. ``inventory_root``: the inventory being checked (agent
+    configs without ``counties:`` apply to its nodes when their ``inventory:`` is that one)."""
     problems: list[Problem] = []
     secrets: list[SecretField] = []
-    profiles: dict[str, Profile] = {}
+    agents: list[AgentConfig] = []
     for path in files:
         doc = yamlfile.load(path, (display or {}).get(path))
         problems += doc.problems
         if doc.data is None:
             continue
         _walk(doc, doc.data, (), secrets)
-        prof = doc.data.get("profiles") if isinstance(doc.data, dict) else None
-        if isinstance(prof, dict):
-            for name, p in prof.items():
-                if isinstance(p, dict):
-                    version = _VERSIONS.get(str(p.get("version", "")).lower(), "unknown")
-                    profiles.setdefault(str(name), Profile(str(name), version, _community(str(name), p.get("community")), True))
+        agent = _agent(Path(path), doc.data, doc.path) if isinstance(doc.data, dict) else None
+        if agent is not None:
+            agents.append(agent)
     if problems:
         raise ConfigError(problems)
-    return RepoFiles(secrets, profiles)
+    return RepoFiles(secrets, agents, inventory_root)

@@ -24,7 +24,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -69,6 +69,8 @@ class Driver:
         reveal: Callable[[Secret], str] | None = None,
         backoff: float = 0.5,
         retry_budget: float = 60.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
         self.cfg = cfg
@@ -76,6 +78,10 @@ class Driver:
         self._reveal = reveal or (lambda s: s.reveal())
         self.backoff = backoff
         self.retry_budget = retry_budget
+        # The waits between retries and the clock that bounds them (tests pass their own to
+        # check a wait without spending it).
+        self._sleep = sleep
+        self._clock = clock
         self.requests = 0
         self.retries = 0
         self.logins = 0  # logins done through the single-flight path (renewals)
@@ -211,7 +217,7 @@ class Driver:
         what = what or f"{method} {httpx.URL(str(url)).path}"
         body = b"" if json_body is None else json.dumps(json_body, separators=(",", ":")).encode()
         full = httpx.URL(str(url), params=params) if params else httpx.URL(str(url))
-        start = time.monotonic()
+        start = self._clock()
         reauths = 0
         max_reauths = max(MIN_REAUTHS, self.cfg.concurrency)
         attempt = 0
@@ -264,7 +270,7 @@ class Driver:
                 resp = None
             except ValueError:
                 problem = "truncated or invalid JSON body"
-            elapsed = time.monotonic() - start
+            elapsed = self._clock() - start
             delay = self._delay(attempt, resp)
             if not retry or attempt >= self.cfg.max_retries or elapsed + delay > self.retry_budget:
                 if resp is not None and resp.status_code >= 400:
@@ -277,7 +283,7 @@ class Driver:
             attempt += 1
             self.retries += 1
             log.debug("%s %s %s: %s, retry %d in %.2fs", self.name, method, full.path, problem, attempt, delay)
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
 
     async def get_json(self, url: str | httpx.URL, params: dict[str, Any] | None = None, what: str = "",
                        headers: dict[str, str] | None = None, priority: int = 0) -> Any:

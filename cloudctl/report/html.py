@@ -12,6 +12,7 @@ from cloudctl.errors import CloudctlError
 from cloudctl.i18n import t
 from cloudctl.report import svg, text
 from cloudctl.report.model import Indicator, Report
+from cloudctl.report.systems import TRENDS
 
 CSS = """
 :root { --ink:#1d2733; --muted:#5b6675; --line:#dde2e8; --green:#2e7d32; --amber:#ef8f00; --red:#c62828; --blue:#1f5fa8; }
@@ -99,9 +100,9 @@ def _card(ind: Indicator, report: Report, lang: str) -> str:
         f'<div class="card-title">{_e(text.title(ind, lang))}{f" <span class=ref>{_e(ref)}</span>" if ref else ""}</div>'
         f'<div class="card-value">{_e(text.pct(ind.value))}<span class="card-count">{_e(text.count(ind.numerator, ind.denominator))}</span></div>'
         f'<div class="meter"><div class="fill" style="width:{fill:.1f}%"></div><div class="tick" style="left:{ind.target * 100:.1f}%"></div></div>'
-        f'<div class="card-line">{_e(t("report.target_by", lang, target=text.pct(ind.target, 0), deadline=text.deadline(ind, report.today, lang)))}</div>'
+        f'<div class="card-line">{_e(t("report.target_by", lang, target=text.pct(ind.target, 0), deadline=text.deadline(ind, lang)))}</div>'
         f'<div class="card-gap">{_e(text.status(ind, lang))}{"" if not ind.gap else " · " + _e(text.gap(ind, lang))}</div>'
-        f'<div class="card-line">{_e(t("report.col.source", lang))}: {_e(text.source(ind.source, lang))}</div>'
+        f'<div class="card-line">{_e(t("report.col.source", lang))}: {_e(text.indicator_source(ind, lang))}</div>'
         "</div>"
     )
 
@@ -116,6 +117,9 @@ def _charts(report: Report, lang: str) -> str:
     figs.append((title, svg.progress("progress", title, items)))
     if report.waves:
         figs.append(_burndown(report, lang))
+    migration = _migration_trend(report, lang)
+    if migration is not None:
+        figs.append(migration)
     trend = report.trends.get("village_access")
     if trend and len(trend) >= 2:
         title = t("report.chart.trend", lang)
@@ -123,6 +127,30 @@ def _charts(report: Report, lang: str) -> str:
         points = [(p.at.strftime(fmt), p.value) for p in trend]
         figs.append((title, svg.trend("trend", title, points)))
     return '<div class="charts">' + "".join(f"<figure><figcaption>{_e(c)}</figcaption>{s}</figure>" for c, s in figs) + "</div>"
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` (YYYY-MM), so a month without a sync is a visible gap."""
+    y, m = map(int, first.split("-"))
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _migration_trend(report: Report, lang: str) -> tuple[str, str] | None:
+    """上云率 and 信创率 month by month from the store's snapshots (two months at least)."""
+    series = {k: {p.month: p.value for p in report.trends.get(k, ()) if p.month} for k in TRENDS}
+    seen = sorted({m for values in series.values() for m in values})
+    if len(seen) < 2:
+        return None
+    months = _month_range(seen[0], seen[-1])
+    colors = {"cloud_migration": svg.BLUE, "xinchuang": svg.GREEN}
+    lines = [svg.Series(text.title(report.indicator(k), lang), [series[k].get(m) for m in months], report.indicator(k).target, colors[k])
+             for k in TRENDS if series[k]]
+    title = t("report.chart.migration_trend", lang)
+    return title, svg.monthly("migration_trend", title, months, lines, t("report.chart.target", lang))
 
 
 def _ratio_cell(num: int | None, den: int, ratio: float | None, target: float = 1.0) -> str:
@@ -134,6 +162,8 @@ def _ratio_cell(num: int | None, den: int, ratio: float | None, target: float = 
 
 def _counties(report: Report, lang: str) -> str:
     cols = ["report.county.name", "report.county.villages", "report.county.nodes_up", "report.county.ipv6", "report.county.uplink", "report.county.systems"]
+    if report.reporting is not None:
+        cols.append("report.county.reporting")
     head = "".join(f"<th>{_e(t(c, lang))}</th>" for c in cols)
     body = []
     for c in report.counties:
@@ -145,23 +175,28 @@ def _counties(report: Report, lang: str) -> str:
             + _ratio_cell(c.ipv6_nodes, c.ipv6_known or 0, c.ipv6_ratio)
             + f'<td class="{uplink_cls}">{_e(text.mbps(c.core_uplink_mbps))}</td>'
             + (f"<td>{c.systems_on_cloud}/{c.systems}</td>" if c.systems else "<td>—</td>")
+            + ("" if report.reporting is None else f'<td class="{"" if c.nodes_observed == c.nodes else "bad"}">{c.nodes_observed}/{c.nodes}</td>')
             + "</tr>"
         )
     cs = report.counties
-    vt, vc = sum(c.villages for c in cs), sum(c.villages_connected for c in cs)
+    vt = sum(c.villages for c in cs)
+    vc = None if any(c.villages_connected is None for c in cs) else sum(c.villages_connected or 0 for c in cs)
     nt = sum(c.nodes for c in cs)
     up = None if any(c.nodes_up is None for c in cs) else sum(c.nodes_up or 0 for c in cs)
     v6 = None if any(c.ipv6_nodes is None for c in cs) else sum(c.ipv6_nodes or 0 for c in cs)
     v6_known = sum(c.ipv6_known or 0 for c in cs)
     st, so = sum(c.systems for c in cs), sum(c.systems_on_cloud for c in cs)
     gig = sum(1 for c in cs if c.gigabit)
+    observed = sum(c.nodes_observed or 0 for c in cs)
     foot = (
         f"<tr><td>{_e(t('report.county.total', lang))}</td>"
-        + _ratio_cell(vc, vt, vc / vt if vt else None)
+        + _ratio_cell(vc, vt, vc / vt if vc is not None and vt else None)
         + ("<td>—</td>" if up is None else f"<td>{up}/{nt}</td>")
         + _ratio_cell(v6, v6_known, v6 / v6_known if v6 is not None and v6_known else None)
         + f"<td>≥1 Gbit/s: {gig}/{len(cs)}</td>"
-        + f"<td>{so}/{st}</td></tr>"
+        + f"<td>{so}/{st}</td>"
+        + ("" if report.reporting is None else f"<td>{observed}/{nt}</td>")
+        + "</tr>"
     )
     return f'<table class="counties"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody><tfoot>{foot}</tfoot></table>'
 
@@ -198,6 +233,10 @@ def _more(total: int | None, shown: int, lang: str) -> str:
     return f'<p class="card-line">{_e(t("report.problems.more", lang, n=total - shown))}</p>'
 
 
+def _unknown(key: str, n: int | None, lang: str) -> str:
+    return f'<p class="card-line" data-unknown>{_e(t(key, lang, n=n))}</p>' if n else ""
+
+
 def _problems(report: Report, lang: str) -> str:
     p = report.problems
     none = f'<p class="card-line">{_e(t("report.problems.none", lang))}</p>'
@@ -212,6 +251,7 @@ def _problems(report: Report, lang: str) -> str:
             f'<div class="problem" data-problem="nodes_down"><h3>{_e(t("report.problems.nodes_down", lang, total=p.nodes_down_total))}</h3>'
             + (f"<table>{rows}</table>" if rows else none)
             + _more(p.nodes_down_total, len(p.nodes_down), lang)
+            + _unknown("report.problems.nodes_unknown", p.nodes_unknown_total, lang)
             + "</div>"
         )
     rows = "".join(
@@ -222,6 +262,7 @@ def _problems(report: Report, lang: str) -> str:
         f'<div class="problem" data-problem="villages"><h3>{_e(t("report.problems.villages", lang, total=p.villages_unconnected_total))}</h3>'
         + (f"<table>{rows}</table>" if rows else none)
         + _more(p.villages_unconnected_total, len(p.villages_unconnected), lang)
+        + _unknown("report.problems.villages_unknown", p.villages_unknown_total, lang)
         + "</div>"
     )
     if p.violations_by_severity is None:
@@ -255,7 +296,7 @@ def _clouds(report: Report, lang: str) -> str:
 
 def _footer(report: Report, lang: str) -> str:
     items = "".join(f"<dt>{_e(text.source(k, lang))}</dt><dd>{_e(v)}</dd>" for k, v in report.sources.items())
-    notes = "".join(f"<li>{_e(t(n, lang))}</li>" for n in report.notes)
+    notes = "".join(f"<li>{_e(n.text(lang))}</li>" for n in report.notes)
     return (
         f"<footer><strong>{_e(t('report.sources', lang))}</strong><dl>{items}</dl>"
         + (f"<strong>{_e(t('report.notes', lang))}</strong><ul>{notes}</ul>" if notes else "")
@@ -269,6 +310,8 @@ def _headline(report: Report, lang: str) -> str:
     met = sum(1 for i in known if i.met)
     p = report.problems
     parts = [("good" if met == len(known) else "bad", t("report.headline.met", lang, met=met, total=len(known)))]
+    if report.reporting is not None:
+        parts.append(("good" if report.reporting.complete else "bad", text.reporting(report.reporting, lang)))
     if p.nodes_down_total is not None:
         parts.append(("bad" if p.nodes_down_total else "good", t("report.headline.nodes_down", lang, n=p.nodes_down_total)))
     parts.append(("bad" if p.villages_unconnected_total else "good", t("report.headline.villages", lang, n=p.villages_unconnected_total)))

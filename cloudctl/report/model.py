@@ -11,10 +11,30 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from cloudctl.i18n import Message
 from cloudctl.migration import WaveProgress  # the waves table is the one `cloudctl migrate waves` shows
+from cloudctl.migration.kpis import judge
 
 # Where a number came from (catalog key ``report.source.<name>``).
 SOURCES = ("metrics", "prometheus", "inventory", "inventory_planned", "store", "none")
+
+
+@dataclass
+class Coverage:
+    """What the agents' data covers: counties whose every node some agent reports on, and nodes.
+
+    A node no agent reports on is unknown, not down; a figure that needs it is not computed.
+    """
+
+    counties_reporting: int
+    counties: int
+    nodes_observed: int
+    nodes: int
+    counties_missing: list[str] = field(default_factory=list)  # county ids not fully reported on
+
+    @property
+    def complete(self) -> bool:
+        return self.nodes_observed == self.nodes
 
 
 @dataclass
@@ -22,7 +42,9 @@ class Indicator:
     """One plan indicator: value against target and deadline.
 
     ``gap`` is ``target - value`` when the target is not met (the shortfall, in the ratio's
-    units), 0 when met, None without data.
+    units), 0 when met, None without data — the same definition as ``cloudctl migrate kpis``
+    (:func:`cloudctl.migration.kpis.judge`). ``days_left`` counts from the report's day to the
+    deadline, negative once it has passed, like ``migrate kpis``.
     """
 
     id: str
@@ -39,13 +61,11 @@ class Indicator:
     title_en: str | None = None
     gap: float | None = None
     met: bool | None = None
+    days_left: int | None = None  # set by build_report for the report's day
+    reporting: Coverage | None = None  # with agent data: what it covers (value None when it misses inputs)
 
     def __post_init__(self) -> None:
-        if self.value is None:
-            self.gap = self.met = None
-        else:
-            self.met = self.value >= self.target - 1e-12
-            self.gap = 0.0 if self.met else round(self.target - self.value, 6)
+        self.gap, self.met = judge(self.value, self.target)
 
 
 @dataclass
@@ -56,10 +76,10 @@ class CountyRow:
     name: str
     pinyin: str | None  # for English readers, when the inventory has it
     villages: int
-    villages_connected: int
+    villages_connected: int | None  # None: some village's nodes are not reported on (unknown)
     coverage: float | None
     nodes: int
-    nodes_up: int | None  # None without observations
+    nodes_up: int | None  # None without observations, or when not every node is reported on
     ipv6_nodes: int | None  # IPv6-enabled nodes among ...
     ipv6_known: int | None  # ... the nodes up (whose IPv6 state is known)
     ipv6_ratio: float | None
@@ -68,6 +88,7 @@ class CountyRow:
     systems: int  # non-classified, not retired county systems
     systems_on_cloud: int
     migration_ratio: float | None
+    nodes_observed: int | None = None  # nodes some agent reports on (None without observations)
 
 
 @dataclass
@@ -108,7 +129,9 @@ class Problems:
 
     nodes_down_total: int | None = None  # None: no observations
     nodes_down: list[NodeDown] = field(default_factory=list)
+    nodes_unknown_total: int | None = None  # nodes no agent reports on (None: no observations)
     villages_unconnected_total: int = 0
+    villages_unknown_total: int = 0  # villages whose nodes no agent reports on (neither connected nor not)
     villages_unconnected: list[VillageGap] = field(default_factory=list)
     violations_by_severity: dict[str, int] | None = None  # None: policy check not run
     violations: list[Violation] = field(default_factory=list)
@@ -116,8 +139,15 @@ class Problems:
 
 @dataclass
 class TrendPoint:
+    """One point of a trend: the village rate from Prometheus, or a migration KPI at the last
+    snapshot of a month (``month``, the counts and the snapshot id then)."""
+
     at: dt.datetime
-    value: float
+    value: float | None
+    month: str | None = None  # YYYY-MM, for the monthly migration trends
+    numerator: int | None = None
+    denominator: int | None = None
+    snapshot: int | None = None
 
 
 @dataclass
@@ -140,16 +170,21 @@ class Report:
     counties: list[CountyRow]
     waves: list[WaveProgress]
     problems: Problems
+    # indicator id -> points: village_access (Prometheus), cloud_migration and xinchuang (month by
+    # month from the store's snapshots)
     trends: dict[str, list[TrendPoint]] = field(default_factory=dict)
+    reporting: Coverage | None = None  # what the agents' data covers (None without agent data)
     clouds: list[ProviderRow] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # catalog keys of caveats (e.g. report.note.no_metrics)
+    notes: list[Message] = field(default_factory=list)  # caveats, put into words by the renderer
 
     def indicator(self, ident: str) -> Indicator:
         return next(i for i in self.indicators if i.id == ident)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``-o json`` (dates as ISO strings)."""
-        return _plain(asdict(self))
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """Plain data for ``-o json`` (dates as ISO strings; notes as ``{id, text}`` in ``lang``)."""
+        data = _plain(asdict(self))
+        data["notes"] = [{"id": n.key.rsplit(".", 1)[-1], "text": n.text(lang)} for n in self.notes]
+        return data
 
 
 def _plain(value: Any) -> Any:

@@ -22,7 +22,10 @@ UP = "egov_node_up"
 IPV6 = "egov_node_ipv6_enabled"
 UPLINK = "egov_node_uplink_speed_bytes"
 LAST_SUCCESS = "egov_node_last_success_timestamp_seconds"
-VILLAGE_COVERAGE = 'egov_coverage_ratio{level="village",county="all"}'
+# The village trend, summed over every agent shard (each agent counts the sites it owns); a point
+# counts for the city only when the shards' villages add up to the inventory's (report/data.py).
+VILLAGES_CONNECTED = 'sum(egov_sites_connected{level="village",county="all"})'
+VILLAGES_COUNTED = 'sum(egov_sites{level="village",county="all"})'
 NODE_METRICS = (UP, IPV6, UPLINK, LAST_SUCCESS)
 
 
@@ -39,7 +42,8 @@ class Observations:
     source: str  # "metrics" | "prometheus"
     origin: str  # the URL or file read
     nodes: dict[str, NodeObservation] = field(default_factory=dict)
-    # indicator id -> [(unix seconds, value)], from Prometheus range queries
+    # series name -> [(unix seconds, value)], from Prometheus range queries ("villages_connected",
+    # "villages_counted": sums over the shards)
     trends: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
 
@@ -56,6 +60,29 @@ def _apply(obs: Observations, metric: str, node: str, value: float) -> None:
         n.uplink_bps = max(n.uplink_bps or 0.0, value * 8)
     elif metric == LAST_SUCCESS and value > 0:
         n.last_success = max(n.last_success or 0.0, value)
+
+
+def merge(parts: list[Observations]) -> Observations:
+    """Several agents' observations as one (``--metrics`` given once per agent).
+
+    A node reported by two agents (overlapping shards while resharding) follows the same rule as
+    Prometheus' merge in :func:`_apply`: any "up" wins, the newest success wins.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    out = Observations(parts[0].source, ", ".join(p.origin for p in parts))
+    for part in parts:
+        for node, o in part.nodes.items():
+            _apply(out, UP, node, 1.0 if o.up else 0.0)
+            if o.ipv6 is not None:
+                _apply(out, IPV6, node, 1.0 if o.ipv6 else 0.0)
+            if o.uplink_bps is not None:
+                _apply(out, UPLINK, node, o.uplink_bps / 8)
+            if o.last_success is not None:
+                _apply(out, LAST_SUCCESS, node, o.last_success)
+        for key, points in part.trends.items():
+            out.trends.setdefault(key, points)
+    return out
 
 
 def _node_lines(text: str) -> str:
@@ -166,11 +193,9 @@ def query_prometheus(
                     _apply(obs, metric, node, float(series["value"][1]))
         window = trend_window.total_seconds()
         step = max(1.0, round(window / 120))
-        trend: list[tuple[float, float]] = []
-        for series in api.query_range(VILLAGE_COVERAGE, at - window, at, step):
-            trend = [(float(ts), float(v)) for ts, v in series["values"]]
-        if trend:
-            obs.trends["village_access"] = trend
+        for name, expr in (("villages_connected", VILLAGES_CONNECTED), ("villages_counted", VILLAGES_COUNTED)):
+            for series in api.query_range(expr, at - window, at, step):  # sum(): one series at most
+                obs.trends[name] = [(float(ts), float(v)) for ts, v in series["values"]]
     finally:
         if own:
             client.close()

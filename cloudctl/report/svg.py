@@ -160,3 +160,68 @@ def trend(name: str, title: str, points: Sequence[tuple[str, float]], *, target:
         out.append(_text(x - 4, y - 6, _pct(points[-1][1]), anchor="end", weight="bold", fill=BLUE))
     out.append("</svg>")
     return "".join(out)
+
+
+@dataclass
+class Series:
+    label: str
+    values: Sequence[float | None]  # one per month; None: no snapshot that month
+    target: float
+    color: str
+
+
+def monthly(name: str, title: str, months: Sequence[str], series: Sequence[Series], target_label: str) -> str:
+    """Ratios month by month (the migration KPIs from the store's snapshots): one line per series,
+    broken where a month has no data, with each series' target as a dashed line of its colour."""
+    left, top, plot_w, plot_h, right = 40, 30, 380, 130, 80
+    width, height = left + plot_w + right, top + plot_h + 30
+    out = _open(name, width, height, title)
+    base = top + plot_h
+    n = len(months)
+
+    def x(i: int) -> float:
+        return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+
+    def y(v: float) -> float:
+        return base - plot_h * min(max(v, 0.0), 1.0)
+
+    out.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="{INK}"/>')
+    out.append(_text(left - 4, y(1.0) + 4, "100%", anchor="end", size=10))
+    out.append(_text(left - 4, base, "0%", anchor="end", size=10))
+    step = 1 if n <= 12 else -(-n // 6)  # every month up to a year, else about six labels
+    for i, month in enumerate(months):
+        if i % step == 0 or i == n - 1:
+            out.append(_text(x(i), base + 16, month, anchor="middle" if 0 < i < n - 1 else ("start" if i == 0 else "end"), size=10))
+    lx = float(left)
+    ends: list[float] = []  # y of the value labels already placed at the right end
+    for s in series:
+        yt = y(s.target)
+        out.append(f'<line class="target" x1="{left}" y1="{yt:.1f}" x2="{left + plot_w}" y2="{yt:.1f}" stroke="{s.color}" stroke-dasharray="4 3" opacity="0.7"/>')
+        out.append(_text(left + plot_w + 4, yt + 4, f"{target_label} {_pct(s.target)}", size=10, fill=s.color))
+        run: list[tuple[float, float]] = []
+        runs = []
+        for i, v in enumerate(s.values):
+            if v is None:
+                if run:
+                    runs.append(run)
+                run = []
+                continue
+            run.append((x(i), y(v)))
+            out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{s.color}"/>')
+        if run:
+            runs.append(run)
+        for r in runs:
+            if len(r) > 1:
+                out.append(f'<polyline data-series="{escape(s.label)}" points="{" ".join(f"{px:.1f},{py:.1f}" for px, py in r)}" fill="none" stroke="{s.color}" stroke-width="2"/>')
+        last = next(((i, v) for i, v in reversed(list(enumerate(s.values))) if v is not None), None)
+        if last is not None:
+            py = y(last[1])
+            # two series ending close together: the next label goes below its point, then further out
+            ly = next((c for c in (py - 6, py + 15, py - 19, py + 28) if all(abs(c - e) >= 12 for e in ends)), py - 6)
+            ends.append(ly)
+            out.append(_text(x(last[0]) - 6, ly, _pct(last[1]), anchor="end", weight="bold", fill=s.color))
+        out.append(f'<rect x="{lx:.1f}" y="6" width="10" height="10" fill="{s.color}"/>')
+        out.append(_text(lx + 14, 15, s.label, size=11))
+        lx += 14 + _text_width(s.label, 11) + 14
+    out.append("</svg>")
+    return "".join(out)

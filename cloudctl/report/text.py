@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from cloudctl.i18n import MESSAGES, t
-from cloudctl.report.model import CountyRow, Indicator
+from cloudctl.report.model import CountyRow, Coverage, Indicator
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -44,14 +42,18 @@ def gap(ind: Indicator, lang: str) -> str:
     return t("report.gap_points", lang, gap=f"{ind.gap * 100:.1f}")
 
 
-def deadline(ind: Indicator, today: dt.date, lang: str, *, short: bool = False) -> str:
-    """"2025-12-31 (N days left)" or "(N days past the deadline)" while not met; ``short`` for tables."""
+def deadline(ind: Indicator, lang: str, *, short: bool = False) -> str:
+    """"2025-12-31 (N days left)" or "(N days past the deadline)" while not met; ``short`` for tables.
+
+    N is the indicator's ``days_left`` (negative once the deadline has passed), the number
+    ``migrate kpis`` prints.
+    """
     if ind.deadline is None:
         return "—"
     text = ind.deadline.isoformat()
-    if ind.met:
+    if ind.met is not False or ind.days_left is None:  # met, or no data to judge
         return text
-    days = (ind.deadline - today).days
+    days = ind.days_left
     key = ("report.days_left" if days >= 0 else "report.overdue") + ("_short" if short else "")
     return f"{text} ({t(key, lang, days=abs(days))})"
 
@@ -59,6 +61,22 @@ def deadline(ind: Indicator, today: dt.date, lang: str, *, short: bool = False) 
 def source(name: str, lang: str) -> str:
     key = f"report.source.{name}"
     return t(key, lang) if key in MESSAGES else name
+
+
+def reporting(cov: Coverage | None, lang: str) -> str:
+    """"13 of 13 counties reporting" (with the nodes when some are missing); "" without agent data."""
+    if cov is None:
+        return ""
+    if cov.complete:
+        return t("report.reporting", lang, reporting=cov.counties_reporting, counties=cov.counties)
+    return t("report.reporting_nodes", lang, reporting=cov.counties_reporting, counties=cov.counties,
+             observed=cov.nodes_observed, nodes=cov.nodes)
+
+
+def indicator_source(ind: Indicator, lang: str) -> str:
+    """Where an indicator's number comes from, and what the agent data behind it covers."""
+    cov = reporting(ind.reporting, lang)
+    return source(ind.source, lang) + (f" · {cov}" if cov else "")
 
 
 def duration(seconds: float | None, lang: str) -> str:

@@ -2,7 +2,8 @@
 
 A simulator is a Starlette app wrapped in :class:`SimLayer`, a plain ASGI middleware that stamps
 a request id on every response, applies the configured :class:`Faults` and renders injected
-errors in the simulator's own error shape.
+errors in the simulator's own error shape. ``GET /_sim/stats`` (a path no cloud API uses) answers
+what the simulator served: API requests answered by path, and faults fired by kind.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import secrets
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,7 @@ from starlette.responses import Response
 
 from cloudctl.sim.faults import Faults
 
+STATS_PATH = "/_sim/stats"
 Clock = Callable[[], float]
 # (status, message, path, request id) -> error body in the simulator's shape
 ErrorShape = Callable[[int, str, str, str], dict]
@@ -56,16 +59,25 @@ class SimLayer:
         self.make_request_id = make_request_id
         self.error_shape = error_shape
         self.is_auth = is_auth
+        self.answered: Counter = Counter()  # "METHOD /path" -> requests passed to the API (not faulted)
+
+    def stats(self) -> dict:
+        """What ``GET /_sim/stats`` answers."""
+        return {"answered": dict(self.answered), "faults": dict(self.faults.fired)}
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["path"] == STATS_PATH and scope["method"] == "GET":
+            await json_response(self.stats())(scope, receive, send)
             return
         rid = self.make_request_id()
         scope.setdefault("state", {})["request_id"] = rid
         delay = self.faults.latency()
         if delay:
             await asyncio.sleep(delay)
+            self.faults.fired["latency"] += 1
         exempt = self.is_auth(scope["method"], scope["path"])
         fate = None if exempt else self.faults.next_request(scope["path"])
         if fate is not None:
@@ -74,8 +86,10 @@ class SimLayer:
             headers = {"Retry-After": _seconds(self.faults.retry_after)} if status == 429 else {}
             response = json_response(self.error_shape(status, message, scope["path"], rid), status, headers)
             await response(scope, receive, self._stamp(send, rid, truncate=False))
+            self.faults.fired[fate] += 1
             return
         truncate = not exempt and self.faults.truncate()
+        self.answered[f"{scope['method']} {scope['path']}"] += 1
         await self.app(scope, receive, self._stamp(send, rid, truncate))
 
     def _stamp(self, send: Callable, rid: str, truncate: bool) -> Callable[[dict], Awaitable[None]]:
@@ -96,6 +110,7 @@ class SimLayer:
                 await send(start)
                 start = None
                 message = {"type": "http.response.body", "body": cut, "more_body": False}
+                self.faults.fired["truncate"] += 1
             await send(message)
 
         return wrapped
@@ -146,6 +161,7 @@ class TokenStore:
         if count:
             tok.uses += 1
         if self.clock() >= tok.expires_at or (self.faults.token_uses and tok.uses > self.faults.token_uses):
+            self.faults.fired["token_expired"] += 1
             return None, "expired"
         return tok, ""
 

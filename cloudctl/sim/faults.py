@@ -18,11 +18,16 @@ Keys:
 
 Auth endpoints (token issue, login) are exempt from errors, throttling and truncation, so a
 client can always re-authenticate; they still get the latency.
+
+``Faults.fired`` counts the faults actually served, by kind (``throttle``, ``error``,
+``truncate``, ``token_expired``, ``latency``): a test checks that the fault it configured
+happened, and ``GET /_sim/stats`` shows the counts of a running simulator.
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from cloudctl.errors import UsageError
@@ -45,6 +50,8 @@ class Faults:
     seed: int = 0
     _counter: int = field(default=0, init=False, repr=False)
     _rng: random.Random = field(init=False, repr=False)
+    # Faults served, by kind; counted where they are served (SimLayer, TokenStore), not decided.
+    fired: Counter = field(default_factory=Counter, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)

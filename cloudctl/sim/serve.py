@@ -28,6 +28,8 @@ from cloudctl.sim.zstack import ZStackCredentials, zstack_app
 
 HOST = "127.0.0.1"
 DISPLAY = {"tianhe": "天河政务云", "huawei": "华为政务云", "xinchuang": "信创云"}
+# platform: in the written config — the simulated 信创 cloud is the one 信创 platform (indicator 7).
+PLATFORM = {"tianhe": "general", "huawei": "general", "xinchuang": "xinchuang"}
 
 
 @dataclass
@@ -73,7 +75,7 @@ def bind_free_port(host: str = HOST) -> socket.socket:
 def provider_entry(sim: Simulator, ds: Dataset) -> dict:
     """One ``providers:`` entry of cloudctl.yaml (matches :mod:`cloudctl.config` exactly)."""
     cloud = ds.clouds[sim.name]
-    base = {"display_name": DISPLAY[sim.name], "driver": sim.driver, "region": cloud.region, "timeout": 30.0}
+    base = {"display_name": DISPLAY[sim.name], "driver": sim.driver, "platform": PLATFORM[sim.name], "region": cloud.region, "timeout": 30.0}
     if sim.driver == "openstack":
         c = OpenStackCredentials()
         return {**base, "auth_url": f"{sim.url}/identity/v3", "username": c.username, "password": c.password,

@@ -127,3 +127,35 @@ def test_the_report_makes_no_network_request_and_the_check_would_see_one(report_
         seen[name] = _page_requests(netlog)
     assert "http://127.0.0.1:9/pixel.png" in seen["control"] and any("fonts.example.invalid" in u for u in seen["control"])
     assert [u for u in seen["report"] if not u.startswith(("file:", "data:"))] == []
+
+
+@pytest.fixture(scope="module")
+def report_with_store_html(tmp_path_factory) -> Path:
+    """A report without Prometheus but with a store synced month after month (July–September)."""
+    from tests.unit.test_policy_support import make_dated_store
+    from tests.unit.test_report import MONTHS, PLATFORMS_CONFIG
+
+    tmp = tmp_path_factory.mktemp("trend")
+    (tmp / "cloudctl.yaml").write_text(PLATFORMS_CONFIG, encoding="utf-8")
+    august = ("2026-08-20T12:00:00Z", MONTHS[1][1])
+    store = make_dated_store(tmp / "store.db", [*MONTHS[:2], august, *MONTHS[2:]])
+    out = tmp / "report.html"
+    proc = run_cloudctl("report", "-i", FIX / "inventory", "--store", store, "--today", "2026-11-26", "--html", out, "--lang", "zh",
+                        "-o", "json", env={"CLOUDCTL_CONFIG": str(tmp / "cloudctl.yaml")}, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_migration_trend_from_the_store_renders_as_lines(report_with_store_html, tmp_path):
+    chromium = need("chromium")
+    proc = _chromium(chromium, tmp_path / "profile", "--dump-dom", report_with_store_html.as_uri())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    chart = re.search(r'<svg class="chart" data-chart="migration_trend".*?</svg>', proc.stdout, re.S)
+    assert chart, "the month-by-month migration chart is not in the rendered page"
+    lines = re.findall(r'<polyline data-series="([^"]+)" points="([^"]+)"', chart.group(0))
+    assert {name for name, _ in lines} == {"非涉密系统上云率", "国产化(信创)政务云平台部署率"}
+    assert all(len(points.split()) == 3 for _, points in lines)  # July, August, September
+    shot = tmp_path / "trend.png"
+    proc = _chromium(chromium, tmp_path / "profile2", f"--window-size={WIDTH},{HEIGHT}", f"--screenshot={shot}", report_with_store_html.as_uri())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert _png_size_and_rows(shot.read_bytes())[2] > 600, "the page with the trend looks blank"

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,19 @@ def stop(proc: subprocess.Popen) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def sim_urls(cfg: Path) -> dict[str, str]:
+    """Base URL of each simulator, from the config `sim serve` wrote."""
+    doc = yaml.safe_load(cfg.read_text())["providers"]
+    return {"tianhe": doc["tianhe"]["auth_url"].removesuffix("/identity/v3"), "huawei": doc["huawei"]["endpoints"]["ecs"],
+            "xinchuang": doc["xinchuang"]["endpoint"]}
+
+
+def sim_stats(url: str) -> dict:
+    """What a simulator served: API requests answered by path, faults fired by kind (GET /_sim/stats)."""
+    with urllib.request.urlopen(f"{url}/_sim/stats", timeout=10) as r:
+        return json.load(r)
 
 
 def cloudctl(cfg: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -146,15 +161,28 @@ def test_ls_json_contract_and_filters(synced, dataset):
 
 
 def test_faults_do_not_change_the_result(tmp_path, dataset):
-    proc, cfg = serve(tmp_path, "--fault", "throttle=2/15,retry_after=0", "--fault", "error_rate=0.04",
-                      "--fault", "truncate_rate=0.04", "--fault", "token_uses=40")
+    proc, cfg = serve(tmp_path, "--fault", "throttle=2/15,retry_after=0", "--fault", "error_rate=0.06",
+                      "--fault", "truncate_rate=0.08", "--fault", "token_uses=20")
     try:
+        doc = yaml.safe_load(cfg.read_text())
+        # Small pages: enough requests to each cloud for every fault to come up. With ~20 % of
+        # requests faulted, a request can fail 5 times in a row (the default max_retries=4 then
+        # gives up, as it should): a cloud this flaky is what max_retries is for.
+        for p in PROVIDERS:
+            doc["providers"][p].update(page_size=25, max_retries=8)
+        cfg.write_text(yaml.safe_dump(doc, allow_unicode=True))
         res = cloudctl(cfg, "sync", "-o", "json")
         assert res.returncode == 0, [r for r in json.loads(res.stdout) if r["error"]]
         rows = {(r["provider"], r["kind"]): r["count"] for r in json.loads(res.stdout)}
         for p in PROVIDERS:
             assert rows[(p, "server")] == len(dataset.clouds[p].servers)
             assert rows[(p, "volume")] == len(dataset.clouds[p].volumes)
+        # the faults did happen, to every provider: the result is complete in spite of them
+        for p, url in sim_urls(cfg).items():
+            fired = sim_stats(url)["faults"]
+            # huawei signs every request with AK/SK (the written config): it has no token to expire
+            kinds = ("throttle", "error", "truncate") + (("token_expired",) if p != "huawei" else ())
+            assert all(fired.get(kind, 0) > 0 for kind in kinds), (p, fired)
     finally:
         stop(proc)
 
@@ -185,18 +213,43 @@ def test_failing_provider_exit_3_keeps_previous_data_and_never_shows_the_secret(
 
 
 def test_sigkill_during_sync_keeps_the_previous_snapshot(tmp_path, dataset):
-    proc, cfg = serve(tmp_path, "--fault", "latency=40")
+    # tianhe answers slowly and in small pages; huawei and xinchuang at full speed
+    proc, cfg = serve(tmp_path, "--fault", "tianhe:latency=100")
     try:
         assert cloudctl(cfg, "sync", timeout=180).returncode == 0
-        store_path = yaml.safe_load(cfg.read_text())["store"]
-        victim = subprocess.Popen([sys.executable, "-m", "cloudctl", "--config", str(cfg), "sync"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(2.5)  # some pages are in, no provider has finished
+        written = cfg.read_text()
+        doc = yaml.safe_load(written)
+        doc["providers"]["tianhe"]["page_size"] = 2
+        cfg.write_text(yaml.safe_dump(doc, allow_unicode=True))
+        store_path, tianhe = doc["store"], sim_urls(cfg)["tianhe"]
+        pages = -(-len(dataset.clouds["tianhe"].servers) // 2)
+        listing = "GET /compute/v2.1/servers/detail"
+        served_before = sim_stats(tianhe)["answered"][listing]
+        victim = subprocess.Popen([sys.executable, "-m", "cloudctl", "--config", str(cfg), "sync"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Kill it mid-write: in the new snapshot two providers have committed their rows and
+        # tianhe is still streaming server pages.
+        deadline = time.monotonic() + 60
+        while True:
+            assert victim.poll() is None, f"the sync ended before it could be killed mid-write: {victim.stderr.read()}"
+            assert time.monotonic() < deadline, "the sync never reached the middle of writing"
+            with Store.open(store_path) as store:
+                snap = store.snapshots()[-1]
+            served = sim_stats(tianhe)["answered"][listing] - served_before
+            if snap.id == 2 and snap.providers == {"huawei": "ok", "xinchuang": "ok", "tianhe": "running"} and served > 0:
+                break
+            time.sleep(0.05)
         victim.kill()
         victim.wait(10)
-        rows = json.loads(cloudctl(cfg, "ls", "servers", "-o", "json").stdout)
-        assert len(rows) == sum(len(c.servers) for c in dataset.clouds.values())
-        import sqlite3
-
+        assert served < pages, "tianhe had fetched every server page: the kill was not mid-sync"
+        with Store.open(store_path) as store:
+            assert store.snapshots()[-1].providers["tianhe"] == "running"  # killed before tianhe committed
         assert sqlite3.connect(store_path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = json.loads(cloudctl(cfg, "ls", "servers", "-o", "json").stdout)
+        assert len(rows) == sum(len(c.servers) for c in dataset.clouds.values())  # tianhe's from snapshot 1
+        # the next sync (in full pages again) cleans up after the killed one and completes
+        cfg.write_text(written)
+        assert cloudctl(cfg, "sync", timeout=180).returncode == 0
+        snaps = json.loads(cloudctl(cfg, "snapshots", "-o", "json").stdout)
+        assert [s["status"] for s in snaps] == ["complete", "interrupted", "complete"]
     finally:
         stop(proc)

@@ -216,31 +216,33 @@ def test_a_keystone_trickling_one_byte_every_2s_cannot_hold_sync(tmp_path):
     server = HostileKeystone("trickle")
     try:
         cfg = hostile_config(tmp_path, server.port, timeout=5, max_retries=1)
-        start = time.monotonic()
+        # an unbounded trickle would outlast the 100 s timeout (TimeoutExpired: the test fails)
         proc = subprocess.run([sys.executable, "-m", "cloudctl", "--lang", "en", "--config", str(cfg), "sync"],
                               capture_output=True, text=True, timeout=100, env={**os.environ, "HOSTILE_PW": "x" * 12})
-        took = time.monotonic() - start
     finally:
         server.close()
     assert proc.returncode == 3, proc.stderr
     assert "no complete response within 5 s; tried 2 times" in proc.stdout + proc.stderr
-    assert took < 60  # two 5 s attempts plus start-up, far from the unbounded trickle
+
+
+def _rss_bytes(pid: int) -> int:
+    """Resident set size of a process from /proc (0 once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
 
 
 def test_an_endless_body_is_cut_at_max_response_bytes_with_bounded_memory(tmp_path):
-    psutil = pytest.importorskip("psutil")
     server = HostileKeystone("flood")
     try:
         cfg = hostile_config(tmp_path, server.port, timeout=60, max_retries=1, max_response_bytes=16 * 1024 * 1024)
         proc = subprocess.Popen([sys.executable, "-m", "cloudctl", "--lang", "en", "--config", str(cfg), "sync"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "HOSTILE_PW": "x" * 12})
         peak = 0
-        ps = psutil.Process(proc.pid)
         while proc.poll() is None:
-            try:
-                peak = max(peak, ps.memory_info().rss)
-            except psutil.Error:
-                break
+            peak = max(peak, _rss_bytes(proc.pid))
             time.sleep(0.05)
         out, err = proc.communicate(timeout=120)
     finally:

@@ -53,6 +53,7 @@ def test_serve_writes_a_valid_private_config_and_exits_0_on_sigterm(tmp_path):
         loaded = cfgmod.load(cfg)
         providers = loaded.config.providers
         assert {n: p.driver for n, p in providers.items()} == {"tianhe": "openstack", "huawei": "huawei", "xinchuang": "zstack"}
+        assert loaded.platforms == {"tianhe": "general", "huawei": "general", "xinchuang": "xinchuang"}  # indicator 7
         assert loaded.inventory_dir == (tmp_path / "inventory").resolve()
         assert loaded.store_path.parent == cfg.parent.resolve()
         for p in providers.values():

@@ -45,6 +45,22 @@ def test_migration_kpis_and_counts_from_the_inventory(tmp_path, monkeypatch):
     assert r.returncode == 0, r.stderr
 
 
+def test_the_xinchuang_kpi_from_a_store_follows_the_configured_platforms(tmp_path, monkeypatch):
+    """Which cloud is 信创 comes from `migration.platforms`, not from a provider called 'xinchuang'."""
+    from tests.unit.test_policy_support import make_store
+
+    inv = load_inventory(INVENTORY)
+    deployed_xc = next(s for s in inv.systems.values() if s.deployment == "cloud" and not s.xinchuang and not s.classified)
+    make_store(tmp_path / "store.db", [{"provider": "xc-cloud", "id": "vm-1", "status": "active", "system": deployed_xc.id}]).close()
+    ratios = {}
+    for name, platforms in (("declared", "  platforms: {xc-cloud: xinchuang}\n"), ("undeclared", "")):
+        sub = tmp_path / name
+        sub.mkdir()
+        agent = agent_for(sub, monkeypatch, f"migration:\n  store: {tmp_path / 'store.db'}\n{platforms}")
+        ratios[name] = agent.registry.get_sample_value("egov_migration_kpi_ratio", {"kpi": "xinchuang_rate", "source": "store"})
+    assert ratios == {"declared": 1.0, "undeclared": 0.0}  # the one deployment runs on the 信创 cloud
+
+
 def test_migration_store_may_be_a_postgresql_url(tmp_path, monkeypatch, pg_url):
     """The county agents read the team's PostgreSQL store (cloud evidence) like a SQLite file."""
     from cloudctl.model import Resource

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import subprocess
-import time
 
 import pytest
 import yaml
@@ -126,9 +125,10 @@ def test_failed_reload_keeps_the_running_config(setup):
 def test_secrets_never_reach_metrics_or_logs(setup, caplog):
     class Leaky(DictClient):
         async def get(self, target: Target, oids: list[str]):
-            target.community.reveal()  # the client does resolve it...
+            community = target.community.reveal()  # the raw value, as a careless client would quote it
+            assert community == SECRET
             if target.host == "10.0.0.1":
-                raise SnmpError("auth", f"authentication failed for {target.host} (community {target.community})")
+                raise SnmpError("auth", f"authentication failed for {target.host} (community {community})")
             return await super().get(target, oids)
 
     caplog.set_level(logging.DEBUG)
@@ -145,19 +145,42 @@ def test_an_unreachable_node_does_not_delay_the_others(tmp_path, monkeypatch):
     write_inventory(tmp_path / "inventory", nodes)
     config = write_config(tmp_path / "agent.yaml")
 
-    class Slow(DictClient):
+    down = {v[2] for v in nodes.values() if not v[3]}
+    up = {v[2] for v in nodes.values() if v[3]}
+
+    class Unreachable(DictClient):
+        """A down node's GET times out once every up node has been answered (or after 5 s: a failure)."""
+
+        def __init__(self, *a) -> None:
+            super().__init__(*a)
+            self.answered: set[str] = set()
+            self.everyone_else_answered = asyncio.Event()
+            self.waiting = self.most_waiting = self.outwaited = 0
+
         async def get(self, target: Target, oids: list[str]):
             if target.host in self._down:
-                await asyncio.sleep(0.5)  # a timeout
-            return await super().get(target, oids)
+                self.waiting += 1
+                self.most_waiting = max(self.most_waiting, self.waiting)
+                try:
+                    await asyncio.wait_for(self.everyone_else_answered.wait(), 5)
+                    self.outwaited += 1
+                except asyncio.TimeoutError:
+                    pass  # the others were not answered meanwhile: they waited for this node
+                finally:
+                    self.waiting -= 1
+                return await super().get(target, oids)  # the timeout
+            result = await super().get(target, oids)
+            self.answered.add(target.host)
+            if self.answered == up:
+                self.everyone_else_answered.set()
+            return result
 
-    down = {v[2] for v in nodes.values() if not v[3]}
-    agent = Agent(load_plan(config), Slow(fleet_tables(nodes), down))
-    start = time.monotonic()
+    client = Unreachable(fleet_tables(nodes), down)
+    agent = Agent(load_plan(config), client)
     asyncio.run(agent.sweep())
-    elapsed = time.monotonic() - start
     assert agent.node_states() == {"up": 32, "down": 8}
-    assert elapsed < 1.5  # 8 timeouts in parallel, not 8 x 0.5 s one after another
+    # every up node was answered while the down ones waited, and the 8 waited at the same time
+    assert client.outwaited == 8 and client.most_waiting == 8
 
 
 def test_metrics_pass_promtool_check_metrics(setup, tmp_path):
@@ -196,21 +219,36 @@ def test_fast_metrics_text_equals_prometheus_client_output(setup):
 def test_reload_during_a_sweep_drops_nodes_still_waiting_without_failing(setup):
     inv = setup.parent / "inventory"
     setup.write_text(setup.read_text() + "concurrency: 1\n")
+    core = {k: v for k, v in NODES.items() if k.startswith("lishi-core")}
 
     class Slow(DictClient):
+        def __init__(self, *a) -> None:
+            super().__init__(*a)
+            self.gets: list[str] = []  # the host of every GET, in order
+            self.two_polled = asyncio.Event()
+
         async def get(self, target: Target, oids: list[str]):
+            self.gets.append(target.host)
+            if len(set(self.gets)) >= 2:
+                self.two_polled.set()
             await asyncio.sleep(0.02)
             return await super().get(target, oids)
 
+    client = Slow(fleet_tables(), UNREACHABLE)
+
     async def scenario():
-        agent = Agent(load_plan(setup), Slow(fleet_tables(), UNREACHABLE))
+        agent = Agent(load_plan(setup), client)
         sweep = asyncio.create_task(agent.sweep())
-        await asyncio.sleep(0.05)  # one node at a time: most are still waiting for the semaphore
-        write_inventory(inv, {k: v for k, v in NODES.items() if k.startswith("lishi-core")})
+        await client.two_polled.wait()  # one node at a time: two have started, the rest still wait their turn
+        polled_before = set(client.gets)
+        write_inventory(inv, core)
         agent.reload(load_plan(setup))
         await sweep
-        return agent
+        return agent, polled_before
 
-    agent = asyncio.run(scenario())
-    assert set(agent.results) <= {"lishi-core-01", "lishi-core-02"}
+    agent, polled_before = asyncio.run(scenario())
+    assert len(polled_before) == 2 < len(NODES)
+    waiting = {v[2] for k, v in NODES.items() if k not in core and v[2] not in polled_before}
+    assert waiting and not waiting & set(client.gets)  # nodes dropped while waiting were never polled
+    assert set(agent.results) == set(core)  # the kept nodes were polled (or kept), the dropped ones are gone
     assert agent.counters.sweeps == 1

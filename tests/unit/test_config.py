@@ -156,6 +156,17 @@ def test_secret_repr_never_reveals(home):
     assert PLANTED not in os.environ.get("NOTHING", "")
 
 
+def test_redact_hides_every_resolvable_secret_value_in_a_foreign_message(monkeypatch, tmp_path):
+    from cloudctl.secrets import Secret, redact
+
+    monkeypatch.setenv("REDACT_COMMUNITY", "abc")
+    (tmp_path / "key").write_text("abc-longer-key\n")
+    secrets = [Secret("env:REDACT_COMMUNITY"), Secret("file:key", tmp_path), None,
+               Secret("env:REDACT_UNSET_VARIABLE")]
+    text = "refused community abc, key abc-longer-key"
+    assert redact(text, secrets) == "refused community <secret>, key <secret>"  # the longer value is not half-shown
+
+
 @pytest.mark.parametrize(
     ("provider", "message"),
     [

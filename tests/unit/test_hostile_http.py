@@ -20,13 +20,12 @@ from cloudctl.secrets import Secret
 from cloudctl.store import Store
 from cloudctl.sync import run_sync
 
+from cloudctl.sim import openstack as sim_os
+from cloudctl.sim.dataset import build
+from cloudctl.sim.faults import Faults
+from cloudctl.sim.huawei import HuaweiCredentials, huawei_app
+from cloudctl.sim.zstack import ZStackCredentials, zstack_app
 from tests.unit.test_providers_base import FakeCloud, cfg
-
-sim_os = pytest.importorskip("cloudctl.sim.openstack")
-from cloudctl.sim.dataset import build  # noqa: E402
-from cloudctl.sim.faults import Faults  # noqa: E402
-from cloudctl.sim.huawei import HuaweiCredentials, huawei_app  # noqa: E402
-from cloudctl.sim.zstack import ZStackCredentials, zstack_app  # noqa: E402
 
 CREDS = sim_os.OpenStackCredentials()
 
@@ -58,10 +57,9 @@ def test_a_server_trickling_bytes_cannot_hold_a_request_past_its_deadline():
     cloud = FakeCloud(3)
     # Without a total deadline each attempt would last the whole 60 s trickle.
     cloud.faults = [lambda r: httpx.Response(200, headers={"content-type": "application/json"}, content=_trickle(60))] * 2
-    start = time.monotonic()
+    # Without the deadline the trickle ends after 60 s in a valid body and no error is raised.
     with pytest.raises(ProviderError, match=r"no complete response within 1 s; tried 2 times") as exc:
         _run_servers(cloud, timeout=1, max_retries=1)
-    assert time.monotonic() - start < 30  # two 1 s attempts, not two 60 s trickles
     assert exc.value.url == "http://nova.test/v2.1/servers/detail"
 
 
@@ -178,9 +176,7 @@ def test_a_provider_past_its_deadline_fails_alone_keeps_its_data_and_revokes_its
     assert not first.partial
     slow = sim_os.openstack_app(dataset.clouds["tianhe"], Faults(latency_ms=(100.0, 100.0)))
     zs = zstack_app(dataset.clouds["xinchuang"])
-    start = time.monotonic()
     result = sync(store, {"tianhe": slow, "xinchuang": zs}, {"tianhe": os_cfg(deadline=1.0), "xinchuang": zs_cfg()})
-    assert time.monotonic() - start < 30
     assert set(result.failed) == {"tianhe"} and "deadline of 1 s" in result.failed["tianhe"]
     assert len(list(store.resources("server", provider="tianhe"))) == len(dataset.clouds["tianhe"].servers)  # previous data kept
     stale = {s["provider"]: s["stale"] for s in store.provider_status()}

@@ -6,12 +6,12 @@ from datetime import datetime
 
 import httpx
 import pytest
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.sdk_request import SdkRequest
+from huaweicloudsdkcore.signer import signer as sdk_signer
 
 from cloudctl.providers import huawei_signer
 
-sdk_signer = pytest.importorskip("huaweicloudsdkcore.signer.signer")
-from huaweicloudsdkcore.auth.credentials import BasicCredentials  # noqa: E402
-from huaweicloudsdkcore.sdk_request import SdkRequest  # noqa: E402
 
 AK, SK = "HPUAEXAMPLEAK0000001", "ExampleSecretKey0123456789abcdefGHIJKLMN"
 DATE = "20240311T080910Z"

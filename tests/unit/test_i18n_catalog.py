@@ -22,6 +22,7 @@ def _areas() -> list[str]:
 @pytest.mark.parametrize("area", _areas())
 def test_every_key_has_zh_and_en_with_the_same_fields(area):
     messages = importlib.import_module(f"cloudctl.i18n.{area}").MESSAGES
+    assert messages, f"{area}: an empty catalog"
     for key, entry in messages.items():
         assert set(entry) == {"zh", "en"}, f"{area}: {key} has {sorted(entry)}"
         assert entry["zh"].strip() and entry["en"].strip(), f"{area}: {key} has an empty text"
@@ -52,8 +53,8 @@ def test_report_texts_used_in_code_exist_in_the_catalog():
     files = list((root / "report").glob("*.py")) + [root / "cli" / "report_cmd.py", root / "cli" / "demo_cmd.py"]
     used = set()
     for f in files:
-        if f.exists():
-            used |= set(re.findall(r"""t\(\s*["'](report\.[a-z0-9_.]*[a-z0-9_])["']""", f.read_text(encoding="utf-8")))
+        assert f.exists(), f"{f} moved: update this list of files that render the report"
+        used |= set(re.findall(r"""t\(\s*["'](report\.[a-z0-9_.]*[a-z0-9_])["']""", f.read_text(encoding="utf-8")))
     assert used, "the report code uses the catalog"
     missing = sorted(k for k in used if k not in i18n.MESSAGES)
     assert not missing, missing

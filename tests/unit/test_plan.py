@@ -90,7 +90,7 @@ def test_two_systems_whose_globs_claim_one_server_is_invalid_input_naming_both(e
 def test_provider_limits_the_plan(env):
     plan = env.plan(["tianhe"])
     assert plan.providers == ["tianhe"] and {c.provider for c in plan.changes} == {"tianhe"}
-    assert all(u["provider"] == "tianhe" for u in plan.unclaimed)
+    assert plan.unclaimed and all(u["provider"] == "tianhe" for u in plan.unclaimed)
 
 
 def test_cli_plan_writes_a_reviewable_file_and_exit_code_follows_diff(env, cli):

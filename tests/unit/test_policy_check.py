@@ -130,18 +130,33 @@ def test_config_files_can_be_named_explicitly(tmp_path: Path) -> None:
     named = run_check([POLICIES / "plan.yaml"], inv, today=dt.date(2026, 6, 1), config_files=[repo / "agents" / "agent.yaml"])
     none = run_check([POLICIES / "plan.yaml"], inv, today=dt.date(2026, 6, 1), config_files=[])
     assert "snmp-community-not-public" in {v.policy_id for v in named.violations}
-    # without the agent config the profile name 'v2c-legacy' still says v2c, but not 'public'
+    # without the agent config nothing defines 'v2c-legacy': its version is unknown (snmp-v3 flags
+    # it: it cannot be shown to be v3) and its community is not known to be public
     assert "snmp-community-not-public" not in {v.policy_id for v in none.violations}
     assert "snmp-v3" in {v.policy_id for v in none.violations}
 
 
-def test_shipped_policies_on_the_shipped_inventory_are_fast() -> None:
-    import time
+def test_shipped_policies_cover_every_record_of_their_kind_and_read_the_store_per_kind_not_per_policy(tmp_path: Path) -> None:
+    # The deterministic part of "the shipped check is fast" (the time itself: bench/bench_policy.py).
+    from collections import Counter
 
     inv = load_inventory(INVENTORY)
-    start = time.perf_counter()
-    run_check([POLICIES], inv, today=dt.date(2026, 6, 1), config_files=[])
-    assert time.perf_counter() - start < 1.0
+    store = make_store(tmp_path / "s.db", [{"provider": "tianhe", "id": f"s{i}", "name": f"vm{i}", "status": "active",
+                                            "project": "p", "region": "r", "system": "sys-0001"} for i in range(50)])
+    reads: Counter = Counter()
+
+    class CountingStore:
+        def resources(self, kind=None, **kw):  # noqa: ANN001, ANN003, ANN202
+            reads[kind] += 1
+            return store.resources(kind, **kw)
+
+    result = run_check([POLICIES], inv, CountingStore(), today=dt.date(2026, 6, 1), config_files=[])
+    records = {"system": len(inv.systems), "node": len(inv.nodes), "site": len(inv.sites), "server": 50, "secret": 0}
+    for lp in result.policies:
+        p = lp.policy
+        expected = 1 if p.ratio is not None else records[p.resource]  # a KPI is one record
+        assert result.evaluated[p.id] == expected, p.id
+    assert set(reads) == {"server"} and reads["server"] <= 2  # the migration evidence and the records
 
 
 def test_check_runs_from_the_repository_root_with_defaults(cli, monkeypatch) -> None:
@@ -151,20 +166,30 @@ def test_check_runs_from_the_repository_root_with_defaults(cli, monkeypatch) -> 
 
 
 @pytest.mark.parametrize(
-    ("name", "community", "expected"),
+    ("name", "profile", "env", "expected"),
     [
-        ("v2c-lab", "public", "public"),  # the literal well-known value
-        ("v2c-public", "env:SNMP_COMMUNITY_PUBLIC", "public"),  # the name says what the hidden value is
-        ("v2c-lab", "env:SNMP_COMMUNITY_PUBLIC", "public"),
-        ("v2c-legacy", "env:SNMP_COMMUNITY_LEGACY", "reference"),
-        ("v2c-lab", "s3cr3t-community", "literal"),
-        ("v3-default", None, None),
+        ("v2c-lab", {"version": "2c", "community": "public"}, {}, ("2c", "public")),  # the literal well-known value
+        # the value decides, not the names: a profile called ...public with another community is fine,
+        ("v2c-public", {"version": "2c", "community": "env:COMMUNITY_X"}, {"COMMUNITY_X": "n0t-the-default"}, ("2c", "other")),
+        # and a harmless-looking name hiding the community public is not
+        ("v2c-legacy", {"version": "2c", "community": "env:COMMUNITY_X"}, {"COMMUNITY_X": "public"}, ("2c", "public")),
+        ("v2c-lab", {"version": "2c", "community": "file:community.txt"}, {}, ("2c", "public")),  # relative to the config
+        ("v2c-lab", {"version": "2c", "community": "env:COMMUNITY_UNSET"}, {}, ("2c", "unresolved")),  # CI holds no secrets
+        ("v2c-lab", {"version": "2c", "community": "s3cr3t-community"}, {}, ("2c", "other")),
+        ("v3-default", {"version": "2c", "community": "public"}, {}, ("2c", "public")),  # version: says 2c, the name says v3
+        ("lab", {"version": 3, "user": "u"}, {}, ("3", None)),
     ],
 )
-def test_snmp_community_is_judged_from_names_and_literals_never_from_secret_values(tmp_path: Path, name: str, community, expected) -> None:  # noqa: ANN001
+def test_snmp_profile_is_judged_by_its_version_and_resolved_community_not_its_name(tmp_path: Path, monkeypatch, name, profile, env, expected) -> None:  # noqa: ANN001
     from cloudctl.policy import repo_files
 
-    profile = {"version": "3" if community is None else "2c", **({"community": community} if community else {})}
+    monkeypatch.delenv("COMMUNITY_UNSET", raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    (tmp_path / "community.txt").write_text("public\n", encoding="utf-8")
     f = tmp_path / "agent.yaml"
-    f.write_text(yaml.safe_dump({"profiles": {name: profile}}), encoding="utf-8")
-    assert repo_files.read([f]).profile(name).community == expected
+    f.write_text(yaml.safe_dump({"inventory": "inv", "profiles": {name: profile}}), encoding="utf-8")
+    got = repo_files.read([f], inventory_root=tmp_path / "inv").profile(name, "lishi")
+    assert (got.version, got.community) == expected
+    assert repo_files.read([f], inventory_root=tmp_path / "inv").profile("v3-undefined", "lishi").version == "unknown"  # never guessed
+    assert repo_files.read([f], inventory_root=tmp_path / "other").profile(name, "lishi").defined is False  # another inventory's agent

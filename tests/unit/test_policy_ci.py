@@ -48,8 +48,7 @@ def repo(tmp_path: Path) -> Path:
     r.mkdir()
     shutil.copytree(INVENTORY, r / "inventory")
     shutil.copytree(POLICIES, r / "policies")
-    if (ROOT / "agents").is_dir():
-        shutil.copytree(ROOT / "agents", r / "agents")
+    shutil.copytree(ROOT / "agents", r / "agents")
     return r
 
 

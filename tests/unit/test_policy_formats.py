@@ -1,45 +1,43 @@
 """Every output format of `policy check` against a golden file; SARIF against the official schema.
 
-Regenerate deliberately: ``UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/test_policy_formats.py``
-and review the diff. Paths are relative to the repository root (the tests run from there).
+The tests never write the goldens. Regenerate them deliberately with ``make goldens``
+(tools/goldens.py) and review the diff. Paths are relative to the repository root.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import jsonschema
 import pytest
 
-from cloudctl import __version__
 from tests.conftest import ROOT
 from tests.unit.test_policy_support import FIXTURES
-
-GOLDEN_DIR = ROOT / "tests" / "golden" / "policy"
-REPO = "tests/fixtures/policy/_golden"
-ARGS = ("--lang", "en", "policy", "check", "policies/plan.yaml", f"{REPO}/waivers.yaml", "--inventory", f"{REPO}/inventory",
-        "--no-store", "--today", "2026-06-01", "--fail-on", "critical")
-SUFFIX = {"text": "txt", "json": "json", "junit": "xml", "github": "txt", "sarif": "sarif"}
+from tools.goldens import ARGS, EXPECTED_EXIT, REPO, SUFFIX, golden_path, normalize
 
 
 def _run(cli, monkeypatch, fmt: str) -> str:
     monkeypatch.chdir(ROOT)
     code, out, err = cli(*ARGS, "--format", fmt)
-    assert code == 1, err  # critical findings in the golden repository
-    return out.replace(__version__, "<version>")
+    assert code == EXPECTED_EXIT, err  # critical findings in the golden repository
+    return normalize(out)
 
 
 @pytest.mark.parametrize("fmt", sorted(SUFFIX))
 def test_golden(cli, monkeypatch, fmt: str) -> None:
-    out = _run(cli, monkeypatch, fmt)
-    golden = GOLDEN_DIR / f"check-{fmt}.{SUFFIX[fmt]}"
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(out, encoding="utf-8")
-    assert golden.exists(), f"missing {golden}; run with UPDATE_GOLDEN=1 once and review it"
-    assert out == golden.read_text(encoding="utf-8")
+    golden = golden_path(fmt)
+    assert golden.exists(), f"missing {golden}: run `make goldens` and review the diff"
+    assert _run(cli, monkeypatch, fmt) == golden.read_text(encoding="utf-8"), "a deliberate change? `make goldens`, then review the diff"
+
+
+def test_the_regeneration_command_writes_the_committed_goldens(tmp_path) -> None:
+    # `make goldens` on an unchanged tree is a no-op: the tool and the test mean the same output
+    subprocess.run([sys.executable, str(ROOT / "tools" / "goldens.py"), "--out", str(tmp_path)], check=True, capture_output=True, timeout=300)
+    for fmt in SUFFIX:
+        assert golden_path(fmt, tmp_path).read_bytes() == golden_path(fmt).read_bytes(), fmt
 
 
 def test_sarif_is_valid_against_the_official_sarif_2_1_0_schema(cli, monkeypatch) -> None:

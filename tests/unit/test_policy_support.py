@@ -31,6 +31,37 @@ def make_store(path: Path, servers: list[dict]):  # noqa: ANN201 - cloudctl.stor
     return store
 
 
+def make_dated_store(path: Path, snapshots: list[tuple[str, list[dict] | None]], providers: tuple[str, ...] = ("huawei", "tianhe", "xinchuang")):  # noqa: ANN201
+    """A real store with one snapshot per ``(ISO time, servers)``, oldest first; ``None`` for a sync in
+    which every provider failed. Returns the closed store's path.
+
+    A sync stamps its snapshot with the time it ran, and the store has no way to date one
+    otherwise, so the snapshot rows are moved to the given time afterwards (their ``started`` and
+    ``finished`` only; the resources are written by the store's own API).
+    """
+    import sqlite3
+
+    from cloudctl.store import Store
+
+    store = Store.open(path, create=True)
+    ids = []
+    for _, servers in snapshots:
+        snap = store.begin_snapshot()
+        for provider in providers:
+            w = snap.provider(provider)
+            if servers is None:
+                w.fail("HTTP 503")
+                continue
+            w.add([Resource(kind="server", **s) for s in servers if s["provider"] == provider])
+            w.commit()
+        ids.append(snap.finish().id)
+    store.close()
+    with sqlite3.connect(path) as db:
+        for sid, (when, _) in zip(ids, snapshots):
+            db.execute("UPDATE snapshots SET started=?, finished=? WHERE id=?", (when, when, sid))
+    return path
+
+
 def store_from_fixture(repo: Path, tmp_path: Path):  # noqa: ANN201
     """The fixture's ``servers.yaml`` as a real store, or None when the fixture has none."""
     f = repo / "servers.yaml"

@@ -178,7 +178,7 @@ def test_writes_get_through_throttling_and_server_errors(ds, name):
             await d.tag_server(sid, s.project_id, "sys-0002")
 
     run(_session(c, name, go))
-    assert all(s.system_id == "sys-0002" for s in targets)
+    assert targets and all(s.system_id == "sys-0002" for s in targets)
 
 
 def test_the_registry_knows_what_each_driver_can_change_without_importing_it():

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 
 import httpx
 import pytest
@@ -75,10 +74,28 @@ class FakeCloud:
         return httpx.Response(200, json=body, headers={"x-openstack-request-id": f"req-{len(self.calls)}"})
 
 
-def list_servers(cloud: FakeCloud, **kw) -> list:
+class Timeline:
+    """An injected clock and sleep for the driver: every wait is recorded and moves the clock, none is spent."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def list_servers(cloud: FakeCloud, timeline: Timeline | None = None, retry_budget: float = 60.0, **kw) -> list:
+    timeline = timeline or Timeline()
+
     async def go():
         async with httpx.AsyncClient(transport=httpx.MockTransport(cloud.handler)) as client:
-            d = OpenStackDriver("tianhe", cfg(**kw), client, backoff=0.001)
+            d = OpenStackDriver("tianhe", cfg(**kw), client, backoff=0.001, retry_budget=retry_budget,
+                                sleep=timeline.sleep, clock=timeline.clock)
             await d.login()
             out = []
             async for page in d.pages("server"):
@@ -108,10 +125,26 @@ def test_repeated_marker_stops_with_pagination_error_instead_of_looping():
     assert len(cloud.calls) < 10
 
 
-def test_throttling_is_retried_honouring_retry_after():
+def _servers_calls(cloud: FakeCloud) -> int:
+    return sum(1 for c in cloud.calls if "servers" in c.url.path)
+
+
+def test_throttling_is_retried_after_the_wait_retry_after_asks_for():
     cloud = FakeCloud(3)
-    cloud.faults = [lambda r: httpx.Response(429, headers={"Retry-After": "0"}, json={"overLimit": {"code": 429, "message": "slow down"}})] * 2
-    assert len(list_servers(cloud)) == 3
+    cloud.faults = [lambda r: httpx.Response(429, headers={"Retry-After": "7"}, json={"overLimit": {"code": 429, "message": "slow down"}})] * 2
+    timeline = Timeline()
+    assert len(list_servers(cloud, timeline)) == 3
+    # the backoff alone (0.001 s base, full jitter) waits milliseconds; the cloud asked for 7 s
+    assert timeline.waits == [7.0, 7.0]
+
+
+def test_without_retry_after_the_backoff_is_short_jittered_and_growing():
+    cloud = FakeCloud(3)
+    cloud.faults = [lambda r: httpx.Response(503)] * 3
+    timeline = Timeline()
+    assert len(list_servers(cloud, timeline)) == 3
+    assert len(timeline.waits) == 3
+    assert all(0 <= w <= 0.001 * 2**i for i, w in enumerate(timeline.waits)), timeline.waits
 
 
 def test_5xx_then_success_is_retried():
@@ -196,21 +229,24 @@ def test_dates_are_parsed_leniently(raw, iso):
     assert parse_time(raw) == iso
 
 
-def test_retries_are_bounded_in_total_time():
+def test_a_retry_after_beyond_the_retry_budget_fails_at_once_without_waiting():
     cloud = FakeCloud(1)
     cloud.faults = [lambda r: httpx.Response(429, headers={"Retry-After": "30"})] * 10
-
-    async def go():
-        async with httpx.AsyncClient(transport=httpx.MockTransport(cloud.handler)) as client:
-            d = OpenStackDriver("tianhe", cfg(), client, backoff=0.001, retry_budget=1.0)
-            await d.login()
-            async for _ in d.pages("server"):
-                pass
-
-    start = time.monotonic()
+    timeline = Timeline()
     with pytest.raises(ProviderError) as exc:
-        asyncio.run(go())
-    assert time.monotonic() - start < 2 and exc.value.http_status == 429
+        list_servers(cloud, timeline, retry_budget=1.0)
+    assert exc.value.http_status == 429
+    assert timeline.waits == [] and _servers_calls(cloud) == 1
+
+
+def test_retries_stop_when_the_next_wait_would_pass_the_retry_budget():
+    cloud = FakeCloud(1)
+    cloud.faults = [lambda r: httpx.Response(429, headers={"Retry-After": "8"})] * 10
+    timeline = Timeline()
+    with pytest.raises(ProviderError) as exc:
+        list_servers(cloud, timeline, retry_budget=20.0)  # max_retries=3 would allow 4 attempts
+    assert exc.value.http_status == 429
+    assert timeline.waits == [8.0, 8.0] and _servers_calls(cloud) == 3  # 16 s waited; 8 more would pass 20 s
 
 
 def test_slots_serve_page_chains_before_fan_out_and_survive_cancellation():

@@ -12,15 +12,15 @@ import logging
 
 import httpx
 import pytest
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.sdk_request import SdkRequest
+from huaweicloudsdkcore.signer import signer as sdk
 
 from cloudctl.config import HuaweiProvider
 from cloudctl.errors import AuthError, PaginationError
 from cloudctl.providers.huawei import HuaweiDriver, flavor_arch
 from cloudctl.secrets import Secret
 
-sdk = pytest.importorskip("huaweicloudsdkcore.signer.signer")
-from huaweicloudsdkcore.auth.credentials import BasicCredentials  # noqa: E402
-from huaweicloudsdkcore.sdk_request import SdkRequest  # noqa: E402
 
 AK, SK = "HPUAPLANTEDAK0000001", "Planted-SK-Secret-9c1d77aa"
 PID = "0a1b2c3d4e5f"
@@ -118,7 +118,8 @@ def test_eips_page_by_marker_on_the_vpc_endpoint(n):
     fake = FakeHuawei(eips=n)
     eips = fetch(fake, "floating_ip")
     assert [e.extra["address"] for e in eips] == [f"58.1.0.{i}" for i in range(n)]
-    assert all(c.url.host == "vpc.cn-north-lvliang-1.gov.example" for c in fake.calls if "publicips" in c.url.path)
+    eip_calls = [c for c in fake.calls if "publicips" in c.url.path]
+    assert eip_calls and all(c.url.host == "vpc.cn-north-lvliang-1.gov.example" for c in eip_calls)
 
 
 def test_server_conversion_tags_arch_and_status():

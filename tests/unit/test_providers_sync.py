@@ -16,12 +16,11 @@ import pytest
 
 from cloudctl.config import Config, LoadedConfig, OpenStackProvider
 from cloudctl.secrets import Secret
+from cloudctl.sim import openstack as sim_os
+from cloudctl.sim.dataset import build
+from cloudctl.sim.faults import Faults
 from cloudctl.store import Store
 from cloudctl.sync import run_sync
-
-sim_os = pytest.importorskip("cloudctl.sim.openstack")
-from cloudctl.sim.dataset import build  # noqa: E402
-from cloudctl.sim.faults import Faults  # noqa: E402
 
 CREDS = sim_os.OpenStackCredentials()
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +69,10 @@ def test_faults_still_give_a_complete_snapshot(tmp_path, dataset):
     result = do_sync(store, {"tianhe": sim_os.openstack_app(cloud, faults)}, {"tianhe": os_cfg()})
     assert not result.partial, result.failed
     assert len(list(store.resources("server"))) == len(cloud.servers)
+    assert len(list(store.resources("volume"))) == len(cloud.volumes)
+    # every configured fault was served, several times: the snapshot is complete despite them
+    fired = dict(faults.fired)
+    assert all(fired.get(kind, 0) >= 3 for kind in ("throttle", "error", "truncate", "token_expired")), fired
 
 
 def test_failed_provider_keeps_previous_data_stale_and_no_secret_leaks(tmp_path, dataset, caplog):

@@ -12,6 +12,7 @@ which 3 on 信创; waves w1..w3.
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -21,6 +22,8 @@ import pytest
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "report"
 INV = FIX / "inventory"
 METRICS = FIX / "metrics.prom"
+COUNTIES = ["lishi", "xiaoyi", "fenyang", "wenshui", "jiaocheng", "xingxian", "linxian", "liulin", "shilou",
+            "lanxian", "fangshan", "zhongyang", "jiaokou"]  # inventory order
 
 
 def _report(cli, *args: str) -> dict:
@@ -57,7 +60,7 @@ def test_without_agent_data_village_rate_counts_villages_with_a_planned_node(cli
     assert ipv6["value"] is None and ipv6["met"] is None and ipv6["gap"] is None and ipv6["source"] == "none"
     backbone = _ind(doc, "backbone_gigabit")  # expected uplink_mbps: all but shilou, fangshan, jiaokou
     assert (backbone["numerator"], backbone["denominator"], backbone["source"]) == (10, 13, "inventory")
-    assert "report.note.no_metrics" in doc["notes"]
+    assert [n["id"] for n in doc["notes"]] == ["no_metrics"]
     assert doc["problems"]["nodes_down_total"] is None
 
 
@@ -123,15 +126,14 @@ def test_policy_violations_by_severity_leave_out_waived_ones(cli):
     assert p["violations"][0]["location"].endswith("systems.yaml:17:5")
 
 
-def _prometheus_handler(samples: dict[str, list[tuple[dict, float]]], trend: list[tuple[float, str]]):
+def _prometheus_handler(samples: dict[str, list[tuple[dict, float]]], ranges: dict[str, list[tuple[float, str]]]):
     def handle(request: httpx.Request) -> httpx.Response:
         query = request.url.params["query"]
         if request.url.path == "/api/v1/query":
             result = [{"metric": {"__name__": query, **labels}, "value": [1764000000.0, str(v)]} for labels, v in samples.get(query, [])]
             return httpx.Response(200, json={"status": "success", "data": {"resultType": "vector", "result": result}})
         if request.url.path == "/api/v1/query_range":
-            assert query == 'egov_coverage_ratio{level="village",county="all"}'
-            result = [{"metric": {"level": "village", "county": "all"}, "values": [[ts, v] for ts, v in trend]}]
+            result = [{"metric": {}, "values": [[ts, v] for ts, v in ranges[query]]}]  # sum(): one series
             return httpx.Response(200, json={"status": "success", "data": {"resultType": "matrix", "result": result}})
         return httpx.Response(404, json={"status": "error", "errorType": "not_found", "error": "no such path"})
 
@@ -148,8 +150,14 @@ def test_prometheus_source_gives_the_same_numbers_and_a_trend():
     for fam in text_string_to_metric_families(METRICS.read_text()):
         for s in fam.samples:
             samples.setdefault(s.name, []).append((s.labels, s.value))
-    trend = [(1763990000.0, "0.25"), (1763995000.0, "0.3125"), (1764000000.0, "0.375")]
-    client = httpx.Client(transport=httpx.MockTransport(_prometheus_handler(samples, trend)))
+    # villages connected and counted, summed over the shards; at 1763992500 one shard (2 villages)
+    # was not scraped: that instant is left out, not drawn as the city's rate
+    ts = (1763990000.0, 1763992500.0, 1763995000.0, 1764000000.0)
+    ranges = {
+        'sum(egov_sites_connected{level="village",county="all"})': list(zip(ts, ("4", "4", "5", "6"))),
+        'sum(egov_sites{level="village",county="all"})': list(zip(ts, ("16", "14", "16", "16"))),
+    }
+    client = httpx.Client(transport=httpx.MockTransport(_prometheus_handler(samples, ranges)))
     inv = load_inventory(INV)
     from_prom = build_report(inv, observations=query_prometheus("http://prom.test:9090", client)).to_dict()
     from_text = build_report(inv, observations=load_metrics(str(METRICS))).to_dict()
@@ -260,6 +268,11 @@ def test_with_a_store_the_cloud_numbers_come_from_the_servers_found(cli, tmp_pat
     assert (cloud["numerator"], cloud["denominator"], cloud["source"]) == (4, 8, "store")
     xc = _ind(doc, "xinchuang")  # of the 4 on the cloud, sys-0003 and sys-0004 on 信创
     assert (xc["numerator"], xc["denominator"], xc["value"]) == (2, 4, 0.5)
+    # the county table counts "on a cloud" as the KPI does: 离石区's sys-0005 is "cloud" in the
+    # inventory but has no server, 孝义市's sys-0004 has one
+    rows = {r["county"]: r for r in doc["counties"]}
+    assert (rows["lishi"]["systems_on_cloud"], rows["lishi"]["systems"]) == (0, 1)
+    assert (rows["xiaoyi"]["systems_on_cloud"], rows["xiaoyi"]["systems"]) == (1, 1)
     clouds = {c["provider"]: (c["servers"], c["aarch64"], c["stale"]) for c in doc["clouds"]}
     assert clouds == {"huawei": (2, 0, True), "tianhe": (1, 0, False), "xinchuang": (2, 2, False)}
     assert doc["sources"]["store"].endswith("store.db")
@@ -269,3 +282,130 @@ def test_a_missing_store_named_on_the_command_line_is_an_error(cli, tmp_path):
     code, _, err = cli("report", "-i", INV, "--store", tmp_path / "nope.db")
     assert code == 2
     assert "nope.db" in err
+
+
+def test_json_speaks_words_not_catalog_keys_and_every_indicator_has_its_titles(cli):
+    """`report -o json` printed "notes": ["report.note.no_metrics"] and null titles for the network indicators."""
+    import re
+
+    for lang, sample in (("en", "No agent data"), ("zh", "未提供探针数据")):
+        code, out, err = cli("--lang", lang, "report", "-i", INV, "--no-store", "-o", "json")
+        assert code == 0, err
+        assert not re.search(r'"report\.[a-z_.]+"', out), "a catalog key leaked into the JSON"
+        doc = json.loads(out)
+        assert [n["id"] for n in doc["notes"]] == ["no_metrics"] and doc["notes"][0]["text"].startswith(sample)
+        for ind in doc["indicators"]:
+            assert ind["title_zh"] and ind["title_en"], ind["id"]
+    village = _ind(doc, "village_access")
+    assert (village["title_zh"], village["title_en"]) == ("行政村电子政务外网接入率", "Villages on the e-government extranet")
+
+
+def _split_metrics(tmp_path: Path) -> tuple[Path, Path]:
+    """METRICS as two county agents would export it: 离石区 alone, and the twelve other counties."""
+    lishi, rest = [], []
+    for line in METRICS.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.startswith("#"):
+            lishi.append(line)
+            rest.append(line)
+        elif 'county="lishi"' in line:
+            lishi.append(line)
+        elif line.startswith("egov_node_"):
+            rest.append(line)
+    (tmp_path / "lishi.prom").write_text("".join(lishi), encoding="utf-8")
+    (tmp_path / "rest.prom").write_text("".join(rest), encoding="utf-8")
+    return tmp_path / "lishi.prom", tmp_path / "rest.prom"
+
+
+def test_one_county_agent_is_not_the_citys_picture(cli, tmp_path):
+    """The documented per-county set-up gave "village access 4.7 %" and every node of the other
+    counties as "never answered": a node no agent reports on is unknown, not down."""
+    lishi, _ = _split_metrics(tmp_path)
+    doc = _report(cli, "--metrics", lishi)
+    for ident in ("village_access", "ipv6_nodes", "backbone_gigabit"):  # each misses the other counties
+        ind = _ind(doc, ident)
+        assert (ind["value"], ind["numerator"], ind["denominator"], ind["met"], ind["gap"]) == (None, None, None, None, None), ident
+        assert ind["reporting"] == {"counties_reporting": 1, "counties": 13, "nodes_observed": 4, "nodes": 23,
+                                    "counties_missing": [c for c in COUNTIES if c != "lishi"]}
+    p = doc["problems"]
+    assert [d["node"] for d in p["nodes_down"]] == ["lishi-t1-v2-acc"]  # not fangshan-core: nobody polls 方山县
+    assert (p["nodes_down_total"], p["nodes_unknown_total"]) == (1, 19)
+    # 离石区's village without a node is known unconnected; every other village with a node is unknown
+    assert {v["village"]: v["reason"] for v in p["villages_unconnected"]}["lishi-t1-v2"] == "node_down"
+    assert p["villages_unknown_total"] == 6  # of the 8 villages with an access node, 2 are in 离石区
+    rows = {r["county"]: r for r in doc["counties"]}
+    assert (rows["lishi"]["villages_connected"], rows["lishi"]["nodes_up"], rows["lishi"]["nodes_observed"]) == (1, 3, 4)
+    assert (rows["fangshan"]["villages_connected"], rows["fangshan"]["nodes_up"], rows["fangshan"]["nodes_observed"]) == (None, None, 0)
+    assert [n["id"] for n in doc["notes"]] == ["partial_metrics"]
+    code, out, _ = cli("--lang", "en", "report", "-i", INV, "--no-store", "--metrics", lishi)
+    assert code == 0
+    assert "1 of 13 counties, 4 of 23 nodes reporting" in out and "never answered" not in out
+
+
+def test_metrics_given_once_per_agent_are_merged(cli, tmp_path):
+    """--metrics repeated kept only the last agent; merged, two county agents are the whole city."""
+    lishi, rest = _split_metrics(tmp_path)
+    merged = _report(cli, "--metrics", lishi, "--metrics", rest)
+    whole = _report(cli, "--metrics", METRICS)
+    for doc in (merged, whole):  # seconds down count from the time of each run
+        for d in doc["problems"]["nodes_down"]:
+            d.pop("down_seconds")
+    for key in ("indicators", "counties", "problems"):
+        assert merged[key] == whole[key], key
+    assert _ind(merged, "village_access")["reporting"]["counties_reporting"] == 13
+    assert merged["sources"]["metrics"] == f"{lishi}, {rest}" and merged["notes"] == []
+    code, out, _ = cli("--lang", "en", "report", "-i", INV, "--no-store", "--metrics", lishi, "--metrics", rest)
+    assert "13 of 13 counties reporting" in out
+
+
+# Syncs of three months (report fixture systems): no sync in August; October's failed everywhere;
+# one after the report's day. Hand-computed: 上云率 counts the 8 non-classified, non-retired systems.
+MONTHS = [
+    ("2026-07-05T12:00:00Z", [{"provider": "huawei", "id": "h1", "status": "active", "system": "sys-0001"},
+                              {"provider": "tianhe", "id": "t1", "status": "active", "system": "sys-0002"}]),
+    ("2026-07-25T12:00:00Z", [{"provider": "huawei", "id": "h1", "status": "active", "system": "sys-0001"},
+                              {"provider": "tianhe", "id": "t1", "status": "active", "system": "sys-0002"},
+                              {"provider": "xinchuang", "id": "x3", "status": "active", "system": "sys-0003"}]),
+    ("2026-09-12T12:00:00Z", [{"provider": "huawei", "id": "h1", "status": "active", "system": "sys-0001"},
+                              {"provider": "tianhe", "id": "t1", "status": "active", "system": "sys-0002"},
+                              {"provider": "xinchuang", "id": "x3", "status": "active", "system": "sys-0003"},
+                              {"provider": "xinchuang", "id": "x4", "status": "active", "system": "sys-0004"},
+                              {"provider": "xinchuang", "id": "x6", "status": "active", "system": "sys-0006"}]),  # moving
+    ("2026-10-03T12:00:00Z", None),
+    ("2026-12-01T12:00:00Z", [{"provider": "huawei", "id": "h1", "status": "active", "system": "sys-0001"}]),
+]
+PLATFORMS_CONFIG = (
+    "providers:\n"
+    "  huawei: {driver: huawei, platform: general, region: r, project_id: p, ak: env:AK, sk: env:SK}\n"
+    "  tianhe: {driver: openstack, platform: general, auth_url: 'http://127.0.0.1:1/v3', username: u, password: env:PW}\n"
+    "  xinchuang: {driver: zstack, platform: xinchuang, endpoint: 'http://127.0.0.1:1', account: a, password: env:PW}\n"
+)
+
+
+def monthly_store(tmp_path, monkeypatch) -> Path:
+    from tests.unit.test_policy_support import make_dated_store
+
+    (tmp_path / "cloudctl.yaml").write_text(PLATFORMS_CONFIG, encoding="utf-8")
+    monkeypatch.setenv("CLOUDCTL_CONFIG", str(tmp_path / "cloudctl.yaml"))
+    return make_dated_store(tmp_path / "store.db", MONTHS)
+
+
+def test_migration_kpis_month_by_month_from_the_store_without_prometheus(cli, tmp_path, monkeypatch):
+    store = monthly_store(tmp_path, monkeypatch)
+    code, out, err = cli("report", "-i", INV, "--store", store, "--today", "2026-11-26", "-o", "json")
+    assert code == 0, err
+    trends = json.loads(out)["trends"]
+    got = {k: [(p["month"], p["numerator"], p["denominator"], p["snapshot"]) for p in trends[k]] for k in ("cloud_migration", "xinchuang")}
+    # July: its last sync (snapshot 2); no point for August (no sync), October (failed), December (after the day)
+    assert got["cloud_migration"] == [("2026-07", 3, 8, 2), ("2026-09", 5, 8, 3)]
+    # 信创: sys-0003/0004 flagged, sys-0006 on a platform: xinchuang cloud before its flag is set
+    assert got["xinchuang"] == [("2026-07", 1, 3, 2), ("2026-09", 3, 5, 3)]
+    assert [p["value"] for p in trends["cloud_migration"]] == [0.375, 0.625]
+    assert "village_access" not in trends  # that one needs Prometheus
+    code, out, _ = cli("--lang", "en", "report", "-i", INV, "--store", store, "--today", "2026-11-26")
+    assert code == 0
+    assert re.search(r"2026-07\s.*37\.5% \(3/8\).*33\.3% \(1/3\)", out) and re.search(r"2026-09\s.*62\.5% \(5/8\).*60\.0% \(3/5\)", out)
+
+
+def test_no_store_no_migration_trend(cli):
+    doc = _report(cli)
+    assert "cloud_migration" not in doc["trends"] and "xinchuang" not in doc["trends"]

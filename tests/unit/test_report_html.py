@@ -104,3 +104,36 @@ def test_an_unwritable_path_is_exit_2_and_leaves_nothing_behind(cli, tmp_path):
     assert code == 2
     assert "cannot write the report" in err and str(target) in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-directory"]
+
+
+def test_page_with_one_county_agent_says_what_it_covers_and_shows_no_city_figure(cli, tmp_path):
+    lishi = tmp_path / "lishi.prom"
+    lishi.write_text("".join(line for line in METRICS.read_text(encoding="utf-8").splitlines(keepends=True)
+                             if line.startswith("#") or 'county="lishi"' in line), encoding="utf-8")
+    out = tmp_path / "report.html"
+    code, _, err = cli("--lang", "en", "report", "-i", INV, "--no-store", "--metrics", lishi, "--html", out)
+    assert code == 0, err
+    page = out.read_text(encoding="utf-8")
+    card = re.search(r'<div class="card nodata" data-indicator="village_access">.*?</div></div>', page)
+    assert card, "the village card has no figure for the city"
+    assert "1 of 13 counties, 4 of 23 nodes reporting" in page  # headline and cards
+    assert re.search(r'<tr data-county="fangshan">(?:<td[^>]*>[^<]*</td>){6}<td class="bad">0/1</td></tr>', page)  # nobody polls 方山县
+    assert "never answered" not in page
+
+
+def test_page_draws_the_migration_kpis_month_by_month_from_the_store(cli, tmp_path, monkeypatch):
+    from tests.unit.test_report import monthly_store
+
+    store = monthly_store(tmp_path, monkeypatch)
+    out = tmp_path / "report.html"
+    code, _, err = cli("--lang", "zh", "report", "-i", INV, "--store", store, "--today", "2026-11-26", "--html", out)
+    assert code == 0, err
+    page = out.read_text(encoding="utf-8")
+    chart = re.search(r'<svg class="chart" data-chart="migration_trend".*?</svg>', page)
+    assert chart, "no month-by-month chart"
+    svg = chart.group(0)
+    assert "上云率与信创部署率（按月，来自云资源快照）" in page
+    assert "非涉密系统上云率" in svg and "国产化(信创)政务云平台部署率" in svg  # the legend
+    assert svg.count("<circle") == 4  # July and September, two KPIs; August has no sync
+    assert "<polyline" not in svg  # the gap is not bridged: no line from July to September
+    assert ">2026-07<" in svg and ">2026-09<" in svg and ">62%<" in svg  # 5/8 in September

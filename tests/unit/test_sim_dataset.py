@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -99,7 +98,7 @@ def test_xinchuang_is_aarch64_with_domestic_os_and_others_mostly_x86(inv):
     assert xc and all(s.flavor.arch == "aarch64" for s in xc)
     assert {s.os for s in xc} <= {"Kylin V10 SP2", "UOS 20", "openEuler 22.03"}
     th = [s for s in ds.clouds["tianhe"].servers if s.belongs_to is None]
-    assert all(s.flavor.arch == "x86_64" and s.os in ("CentOS 7.9", "Ubuntu 20.04", "Windows Server 2016") for s in th)
+    assert th and all(s.flavor.arch == "x86_64" and s.os in ("CentOS 7.9", "Ubuntu 20.04", "Windows Server 2016") for s in th)
     assert any(s.flavor.name.startswith(("kc1.", "km1.")) for s in ds.clouds["huawei"].servers)
 
 
@@ -117,11 +116,12 @@ def test_servers_total_volumes_fips_and_statuses(inv):
 
 
 @pytest.mark.slow
-def test_twenty_thousand_servers_build_in_seconds(inv):
-    t0 = time.perf_counter()
+def test_twenty_thousand_servers_each_once_with_a_system_disk(inv):
+    # how long it takes is bench/bench_sim.py's business (a target there, not a timed test)
     ds = dataset.build(inv, servers=20_000, seed=0)
-    assert sum(len(c.servers) for c in ds.clouds.values()) == 20_000
-    assert time.perf_counter() - t0 < 5
+    servers = [s for c in ds.clouds.values() for s in c.servers]
+    assert len(servers) == len({s.id for s in servers}) == 20_000
+    assert sum(len(c.volumes) for c in ds.clouds.values()) >= 20_000  # one system disk each
 
 
 def test_without_inventory_every_cloud_still_has_a_project():
@@ -132,8 +132,6 @@ def test_without_inventory_every_cloud_still_has_a_project():
 def test_shipped_inventory_builds_a_dataset_with_every_cloud_system():
     from tests.conftest import INVENTORY
 
-    if not INVENTORY.is_dir():
-        pytest.skip("inventory/ is not in this checkout yet")
     inv = load_inventory(INVENTORY)
     ds = dataset.build(inv, seed=0)
     tagged = {s.system_id for c in ds.clouds.values() for s in c.servers if s.system_id}

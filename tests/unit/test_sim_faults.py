@@ -58,6 +58,25 @@ def test_latency_delays_every_response_including_login():
     assert status == 400 and took >= 0.12
 
 
+def test_stats_count_the_requests_answered_and_the_faults_served():
+    cloud = dataset.build(None, seed=0).clouds["xinchuang"]
+    faults = Faults(throttle_burst=1, throttle_every=3, latency_ms=(1.0, 1.0))
+
+    async def go():
+        app = zstack_app(cloud, faults)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://sim.test") as c:
+            statuses = [(await c.get("/zstack/v1/vm-instances", params={"limit": 1})).status_code for _ in range(6)]
+            stats = (await c.get("/_sim/stats")).json()
+            again = (await c.get("/_sim/stats")).json()
+            return statuses, stats, again
+
+    statuses, stats, again = asyncio.run(go())
+    assert statuses == [429, 401, 401, 429, 401, 401]  # throttled first of every 3; the rest reach the API (no session)
+    assert stats == {"answered": {"GET /zstack/v1/vm-instances": 4}, "faults": {"throttle": 2, "latency": 6}}
+    assert again == stats  # asking for the stats is neither an API request nor faulted
+    assert faults.fired == {"throttle": 2, "latency": 6}
+
+
 @pytest.mark.parametrize("variant, driver", [("zstack", "zstack"), ("openstack", "openstack")])
 def test_written_config_matches_the_config_model(variant, driver, tmp_path):
     ds = dataset.build(None, seed=0)

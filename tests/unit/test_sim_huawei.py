@@ -122,7 +122,8 @@ def test_ecs_server_fields_tags_and_kunpeng_flavors(cloud):
             hits = (await get(c, f"/v1/{s0.project_id}/cloudservers/detail", s0.project_id, {"tags": f"system-id={s0.system_id}"})).json()
             assert hits["count"] == sum(x.system_id == s0.system_id and x.project_id == s0.project_id for x in cloud.servers)
             stopped = (await get(c, f"/v1/{s0.project_id}/cloudservers/detail", s0.project_id, {"status": "SHUTOFF", "limit": 1000})).json()
-            assert {x["status"] for x in stopped["servers"]} <= {"SHUTOFF"}
+            want = sum(x.status == "stopped" and x.project_id == s0.project_id for x in cloud.servers)
+            assert want and len(stopped["servers"]) == want and {x["status"] for x in stopped["servers"]} == {"SHUTOFF"}
 
     run(go())
 

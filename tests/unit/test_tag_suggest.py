@@ -42,7 +42,7 @@ def test_claimed_servers_get_no_suggestion_and_the_yaml_pastes_into_systems(tmp_
     found = suggest(load_inventory(env.inventory), servers, {"tianhe", "huawei", "xinchuang"})
     text = to_yaml(found)
     doc = yaml.safe_load(text)
-    assert isinstance(doc, list) and all({"id", "servers"} <= set(item) for item in doc)
+    assert isinstance(doc, list) and doc and all({"id", "servers"} <= set(item) for item in doc)
     for s in found:
         for name in s.servers:
             assert not any(name.startswith(c + "-") and s.project == p for c, p in
@@ -56,4 +56,5 @@ def test_cli_yaml_output_is_paste_ready(tmp_path, cli):
     env = make_env(tmp_path)
     code, out, err = cli("tag", "suggest", "--inventory", env.inventory, "--store", tmp_path / "store.db", "-o", "yaml")
     assert code == 0 and out.startswith("# cloudctl tag suggest")
-    assert all("servers" in item for item in yaml.safe_load(out))
+    items = yaml.safe_load(out)
+    assert items and all("servers" in item for item in items)

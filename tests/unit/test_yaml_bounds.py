@@ -3,8 +3,6 @@ each refused with file:line — the inventory's files as much as the configs."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from cloudctl import yamlfile
@@ -19,9 +17,7 @@ def test_a_billion_laughs_is_refused_quickly_at_its_line(tmp_path):
     path = tmp_path / "bomb.yaml"
     path.write_text(BOMB)
     assert len(BOMB) < 500
-    start = time.monotonic()
-    doc = yamlfile.load(path)
-    assert time.monotonic() - start < 5  # before: minutes and gigabytes
+    doc = yamlfile.load(path)  # before: minutes and gigabytes (the test's timeout would end it)
     (problem,) = doc.problems
     assert "alias bomb" in problem.message and problem.location.line >= 1 and str(problem).startswith(f"{path}:")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -71,8 +72,24 @@ def test_format_path():
     assert format_path(()) == ""
 
 
+def _pyyaml(text: str) -> tuple[bool, object]:
+    """(parsed, data) by PyYAML's own safe loader, the reference for what the text means."""
+    try:
+        return True, yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return False, None
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab:-[]{}\n &*!|>'\"#,?%@`\t0")), max_size=60))
-def test_never_raises_on_arbitrary_text(text):
+def test_arbitrary_text_gives_pyyamls_data_or_located_problems_never_an_exception(text):
     doc = loads(text, "fuzz.yaml")
-    assert doc.data is None or doc.problems is not None
+    parsed, data = _pyyaml(text)
+    if not parsed:
+        assert doc.problems, "PyYAML rejects this text: it must be reported, not swallowed"
+        assert doc.data is None
+    if not doc.problems:
+        assert doc.data == data  # no problem reported: the data is exactly what YAML means
+    for p in doc.problems:
+        assert p.location.path == "fuzz.yaml", str(p)
+        assert p.location.line is None or 1 <= p.location.line <= text.count("\n") + 2, str(p)
