@@ -236,6 +236,9 @@ def test_a_node_down_reaches_its_countys_on_call_group_in_wecom_dingtalk_and_ema
         assert "- 处置：`cloudctl inventory show node fangshan-core-01`" in fangshan.text
         assert "viewPanel=10" in fangshan.text and "北京时间" in fangshan.text
         assert not any(n in p.text for p in ding.posts_for(fangshan_token) for n in FANGSHAN_BEHIND)
+        runbook = re.search(r"- 处置：`(cloudctl [^`]+)`", fangshan.text).group(1).split()
+        shown = subprocess.run([sys.executable, "-m", "cloudctl", "--lang", "zh", *runbook[1:]], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert shown.returncode == 0 and "fangshan-core-01" in shown.stdout and "方山县" in shown.stdout, shown.stderr  # the runbook works
         xiaoyi_text = "\n".join(p.text for p in ding.posts_for(xiaoyi_token))
         assert xiaoyi_agg in xiaoyi_text and xiaoyi_other in xiaoyi_text
         assert not any(v in xiaoyi_text for v in xiaoyi_villages)  # their township node is down: inhibited

@@ -278,3 +278,17 @@ def test_the_guides_amtool_commands_print_what_the_guide_shows():
         assert r.returncode == 0, r.stderr
         printed = (r.stdout + r.stderr).rstrip().splitlines()
         assert [line.rstrip() for line in printed] == [line.rstrip() for line in shown], command
+
+
+def test_the_runbook_command_the_node_alerts_carry_works(cli, monkeypatch):
+    """The on-call person pastes the alert's runbook command (in a checkout: ./inventory); it must answer."""
+    rules = yaml.safe_load(RULES.read_text(encoding="utf-8"))["groups"][0]["rules"]
+    runbooks = {r["annotations"]["runbook"] for r in rules if "runbook" in r["annotations"]}
+    assert runbooks == {"cloudctl inventory show node {{ $labels.node }}"}
+    command = runbooks.pop().replace("{{ $labels.node }}", "lishi-lianhuachi-v002-acc-01").split()
+    assert command[0] == "cloudctl"
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("CLOUDCTL_CONFIG", raising=False)
+    code, out, err = cli("--lang", "zh", *command[1:])
+    assert code == 0, err
+    assert "lishi-lianhuachi-v002-acc-01" in out and "莲花池街道" in out and "崔家营村" in out
