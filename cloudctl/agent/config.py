@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Discriminator, Field, Tag, ValidationError, field_validator
+from pydantic import Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 from cloudctl import yamlfile
 from cloudctl.config import Strict, literal_secret_warnings, unresolved_secrets  # shared with cloudctl.yaml
@@ -44,6 +44,11 @@ class ProfileBase(Strict):
     timeout: float = Field(2.0, gt=0, le=60, description="Seconds to wait for one response")
     retries: int = Field(1, ge=0, le=5, description="Resends after a timeout")
     max_repetitions: int = Field(10, ge=1, le=100, description="GETBULK max-repetitions (halved on tooBig)")
+    # Limits against hostile or broken nodes: beyond one, the node is down with kind="limits".
+    max_response_bytes: int = Field(65507, ge=484, le=65507, description="Larger answers are dropped unread (484: RFC 3417 minimum)")
+    max_walk_varbinds: int = Field(10_000, ge=10, le=1_000_000, description="Varbinds in one walk")
+    max_walk_bytes: int = Field(1 << 20, ge=4096, le=64 << 20, description="Octets of OIDs and values in one walk")
+    max_oid_length: int = Field(128, ge=16, le=128, description="Sub-identifiers of one OID (RFC 2578 allows 128)")
 
     @field_validator("timeout", mode="before")
     @classmethod
@@ -63,15 +68,35 @@ class V2cProfile(ProfileBase):
     community: Secret
 
 
+AUTH_PROTOCOLS = ("md5", "sha", "sha224", "sha256", "sha384", "sha512")
+PRIV_PROTOCOLS = ("des", "aes", "aes128", "aes192", "aes256", "aes192c", "aes256c")
+LEGACY_PROTOCOLS = ("md5", "des")  # work, but the policy library warns (policy snmp-v3-legacy-crypto)
+
+
 class V3Profile(ProfileBase):
-    """SNMPv3 USM, authPriv with SHA-2 authentication and AES privacy."""
+    """SNMPv3 USM. ``security_level`` (default authPriv) decides which of the auth and priv
+    fields are required: authPriv needs all four, authNoPriv the auth pair, noAuthNoPriv none."""
 
     version: Literal["3"]
-    user: str = Field(min_length=1)
-    auth_protocol: Literal["sha", "sha224", "sha256", "sha384", "sha512"]
-    auth_key: Secret
-    priv_protocol: Literal["aes128", "aes192", "aes256"]
-    priv_key: Secret
+    user: str = Field(min_length=1, max_length=32)
+    security_level: Literal["noAuthNoPriv", "authNoPriv", "authPriv"] = "authPriv"
+    auth_protocol: Literal[AUTH_PROTOCOLS] | None = None  # type: ignore[valid-type]
+    auth_key: Secret | None = None
+    priv_protocol: Literal[PRIV_PROTOCOLS] | None = None  # type: ignore[valid-type]
+    priv_key: Secret | None = None
+
+    @model_validator(mode="after")
+    def _fields_of_the_level(self) -> "V3Profile":
+        level = self.security_level
+        needed = {"noAuthNoPriv": (), "authNoPriv": ("auth_protocol", "auth_key"),
+                  "authPriv": ("auth_protocol", "auth_key", "priv_protocol", "priv_key")}[level]
+        missing = [f for f in needed if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"security_level {level} needs {' and '.join(missing)}")
+        extra = [f for f in ("auth_protocol", "auth_key", "priv_protocol", "priv_key") if f not in needed and getattr(self, f) is not None]
+        if extra:
+            raise ValueError(f"security_level {level} does not use {' and '.join(extra)}: remove them or raise the level")
+        return self
 
 
 def _version_tag(v: Any) -> str | None:

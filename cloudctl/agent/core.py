@@ -52,14 +52,17 @@ def make_plan(loaded: LoadedAgentConfig, inv: Inventory) -> Plan:
         node = inv.nodes[nid]
         addr = parse_address(node.address)
         prof = cfg.profiles[node.snmp]
-        common = {"host": addr.host, "port": addr.port, "timeout": prof.timeout, "retries": prof.retries, "max_repetitions": prof.max_repetitions}
+        common = {"host": addr.host, "port": addr.port, "timeout": prof.timeout, "retries": prof.retries,
+                  "max_repetitions": prof.max_repetitions, "max_response_bytes": prof.max_response_bytes,
+                  "max_walk_varbinds": prof.max_walk_varbinds, "max_walk_bytes": prof.max_walk_bytes, "max_oid_length": prof.max_oid_length}
         if isinstance(prof, V2cProfile):
             targets[nid] = Target(version="2c", community=loaded.secret(prof.community), **common)
         else:
             assert isinstance(prof, V3Profile)
             targets[nid] = Target(
-                version="3", user=prof.user, auth_protocol=prof.auth_protocol, auth_key=loaded.secret(prof.auth_key),
-                priv_protocol=prof.priv_protocol, priv_key=loaded.secret(prof.priv_key), **common,
+                version="3", user=prof.user, security_level=prof.security_level, auth_protocol=prof.auth_protocol,
+                auth_key=None if prof.auth_key is None else loaded.secret(prof.auth_key), priv_protocol=prof.priv_protocol,
+                priv_key=None if prof.priv_key is None else loaded.secret(prof.priv_key), **common,
             )
     hints = {nid: inv.nodes[nid].uplink_interface for nid in scope.nodes}
     migration = None
@@ -165,9 +168,8 @@ class Agent:
         r = await self._poll(nid)
         if r is None:
             return None
-        reg = CollectorRegistry(auto_describe=False)
-        reg.register(NodeCollector(lambda: [(info, r)]))
-        return generate_latest(reg)
+        # the /metrics fast path for one node: the same text prometheus_client writes (tested)
+        return NodeCollector(lambda: [(info, r)]).render_text().encode()
 
     def reload(self, plan: Plan) -> tuple[int, int]:
         """Switch to a new plan, keeping the results of nodes still present. Returns (kept, dropped)."""

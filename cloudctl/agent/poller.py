@@ -21,22 +21,33 @@ from cloudctl.snmp import mib
 from cloudctl.snmp.base import NoValue, SnmpClient, SnmpError, Target
 
 
-async def _walk_columns(client: SnmpClient, target: Target, columns: list[str]) -> list:
-    out: list = []
-    for column in columns:
-        out += await client.walk(target, column)
-    return out
+IF_WALK = [mib.IF_NAME, mib.IF_ALIAS, mib.IF_HIGH_SPEED, mib.IF_OPER_STATUS]
+IP_WALK = [mib.IP_ADDRESS_IF_INDEX, mib.IP_ADDRESS_TYPE]
+IPV6_MIB_WALK = [mib.IPV6_ADDR_PFX_LENGTH, mib.IPV6_ADDR_ANYCAST_FLAG]
 
 
-async def fetch_static(client: SnmpClient, target: Target, uplink_hint: str | None) -> tuple[StaticData, dict]:
-    """System group, uplink choice and IPv6 addresses. Returns the static data and the system GET."""
+def _repetitions(rows: int) -> int | None:
+    """GETBULK max-repetitions for a table that had ``rows`` rows last time: one more, so that the
+    first answer also shows the table's end (capped by the profile's max_repetitions)."""
+    return rows + 1 if rows else None
+
+
+async def fetch_static(client: SnmpClient, target: Target, uplink_hint: str | None, prev: StaticData | None = None) -> tuple[StaticData, dict]:
+    """System group, uplink choice and IPv6 addresses. Returns the static data and the system GET.
+
+    The columns of each table are walked together (one GETBULK stream per table), asking for as
+    many rows as the table had at the previous full poll, so that small tables cost one request
+    without rows beyond their end."""
     got = dict(await client.get(target, [*mib.SYSTEM_OIDS, mib.IPV6_IP_FORWARDING]))
     system = mib.decode_system(got.items())
-    ifs = mib.decode_interfaces(await _walk_columns(client, target, [mib.IF_NAME, mib.IF_ALIAS, mib.IF_HIGH_SPEED, mib.IF_OPER_STATUS]))
+    if_rows, ip_rows = (prev.if_rows, prev.ip_rows) if prev is not None else (0, 0)
+    ifs = mib.decode_interfaces(await client.walk_columns(target, IF_WALK, max_repetitions=_repetitions(if_rows)))
     uplink = mib.pick_uplink(ifs, uplink_hint)
-    addrs = mib.decode_ip_addresses(await _walk_columns(client, target, [mib.IP_ADDRESS_IF_INDEX, mib.IP_ADDRESS_TYPE]))
+    rows = await client.walk_columns(target, IP_WALK, max_repetitions=_repetitions(ip_rows))
+    addrs = mib.decode_ip_addresses(rows)
     if not addrs:  # agents without RFC 4293 still serve the older IPV6-MIB table
-        addrs = mib.decode_ipv6_addr_table(await _walk_columns(client, target, [mib.IPV6_ADDR_PFX_LENGTH, mib.IPV6_ADDR_ANYCAST_FLAG]))
+        rows = await client.walk_columns(target, IPV6_MIB_WALK, max_repetitions=_repetitions(ip_rows))
+        addrs = mib.decode_ipv6_addr_table(rows)
     static = StaticData(
         sysname=system.name or "",
         sysdescr=" ".join((system.descr or "").split()),  # one line: vendors put \r\n inside
@@ -45,6 +56,8 @@ async def fetch_static(client: SnmpClient, target: Target, uplink_hint: str | No
         uplink=None if uplink is None else Interface(uplink.index, uplink.name or f"ifIndex{uplink.index}", uplink.alias, uplink.high_speed_mbps or 0, uplink.up),
         ipv6_enabled=mib.ipv6_enabled(addrs),
         fetched_at=time.monotonic(),
+        if_rows=len(ifs),
+        ip_rows=len(rows) // 2,  # two columns per address table walk
     )
     return static, got
 
@@ -67,7 +80,7 @@ async def _poll(client: SnmpClient, target: Target, uplink_hint: str | None, pre
     full = static is None or static.uplink is None or now - static.fetched_at >= static_interval
     got: dict = {}
     if full:
-        static, got = await fetch_static(client, target, uplink_hint)
+        static, got = await fetch_static(client, target, uplink_hint, static)
     uplink = static.uplink
     counter_oids = _counter_oids(uplink)
     missing = [o for o in counter_oids if o not in got]
@@ -113,7 +126,8 @@ async def poll_node(
     start = time.monotonic()
     errors = prev.errors if prev is not None else Counter()
     try:
-        r = await asyncio.wait_for(_poll(client, target, uplink_hint, prev, static_interval), deadline_for(target))
+        async with asyncio.timeout(deadline_for(target)):  # no extra task per poll, unlike wait_for
+            r = await _poll(client, target, uplink_hint, prev, static_interval)
         r.last_success = time.time()
     except SnmpError as exc:  # its text may quote what the client sent: never keep a credential in it
         r = _failed(prev, exc.kind, redact(str(exc), (target.community, target.auth_key, target.priv_key)))

@@ -31,6 +31,8 @@ class StaticData:
     uplink: Interface | None = None
     ipv6_enabled: bool = False
     fetched_at: float = 0.0  # monotonic
+    if_rows: int = 0  # rows of the interface and address tables at this poll: the next full
+    ip_rows: int = 0  # poll asks GETBULK for that many (+1) instead of max_repetitions
 
 
 @dataclass

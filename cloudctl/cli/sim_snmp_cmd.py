@@ -29,7 +29,8 @@ def snmp(
     v3_user: Annotated[Optional[str], typer.Option("--v3-user", help="Also answer SNMPv3 (USM) for this user.", show_default=False)] = None,
     v3_auth_protocol: Annotated[str, typer.Option("--v3-auth-protocol", help="md5, sha, sha224, sha256, sha384 or sha512.")] = "sha256",
     v3_auth_key: Annotated[Optional[str], typer.Option("--v3-auth-key", help="The user's auth password: env:NAME, file:PATH or a literal.", show_default=False)] = None,
-    v3_priv_key: Annotated[Optional[str], typer.Option("--v3-priv-key", help="The user's AES-128 privacy password (env:NAME, file:PATH or a literal); none: authNoPriv.", show_default=False)] = None,
+    v3_priv_key: Annotated[Optional[str], typer.Option("--v3-priv-key", help="The user's privacy password (env:NAME, file:PATH or a literal); none: authNoPriv.", show_default=False)] = None,
+    v3_priv_protocol: Annotated[str, typer.Option("--v3-priv-protocol", help="des, aes128, aes192, aes256, aes192c or aes256c.")] = "aes128",
 ) -> None:
     """Serve a fleet of simulated SNMP agents (v2c; v3 with --v3-user) on loopback until Ctrl-C / SIGTERM.
 
@@ -58,14 +59,16 @@ def snmp(
     users = []
     if v3_user is not None:
         from cloudctl.secrets import Secret
-        from cloudctl.sim.snmp.usm import AUTH, UsmUser
+        from cloudctl.sim.snmp.usm import AUTH, PRIV, UsmUser
 
         if v3_auth_protocol not in AUTH:
             raise UsageError(f"--v3-auth-protocol must be one of: {', '.join(AUTH)}")
+        if v3_priv_protocol not in PRIV:
+            raise UsageError(f"--v3-priv-protocol must be one of: {', '.join(PRIV)}")
         if v3_auth_key is None:
             raise UsageError("--v3-user needs --v3-auth-key (the simulator speaks authNoPriv or authPriv)")
         users.append(UsmUser(v3_user, v3_auth_protocol, Secret(v3_auth_key).reveal(),
-                             Secret(v3_priv_key).reveal() if v3_priv_key else None))
+                             Secret(v3_priv_key).reveal() if v3_priv_key else None, v3_priv_protocol))
     shares = Shares(ipv6=ipv6_share, link_local_only=link_local_share, down=down_share, slow=slow_share,
                     ipv6_mib_only=ipv6_mib_share, no_length_index=no_length_share)
     records = source = None

@@ -78,6 +78,10 @@ DERIVED: dict[str, dict[str, FieldSpec]] = {
                                     unknown="unresolved"),
         "snmp_community_ref": FieldSpec("snmp_community_ref", "str", doc="the community as written: env:NAME, file:PATH or <literal>"),
         "snmp_profile_defined": FieldSpec("snmp_profile_defined", "bool", doc="an agent config that polls the node defines the profile"),
+        "snmp_auth_protocol": FieldSpec("snmp_auth_protocol", "str", ("md5", "sha", "sha224", "sha256", "sha384", "sha512"),
+                                        "SNMPv3 authentication of the node's profile (absent for v1/v2c and undefined profiles)"),
+        "snmp_priv_protocol": FieldSpec("snmp_priv_protocol", "str", ("des", "aes128", "aes192", "aes256", "aes192c", "aes256c"),
+                                        "SNMPv3 privacy of the node's profile (absent without privacy)"),
     },
     "site": {
         "county": FieldSpec("county", "str", doc="county site id at or above this site"),

@@ -105,7 +105,8 @@ class Sources:
     def _nodes(self, names: set[str]) -> Row:
         inv, repo = self.inv, self.repo or RepoFiles([], [])
         cities = {s.id for s in inv.sites.values() if s.level == "city"}
-        derived = {"county", "site_level", "snmp_version", "snmp_community", "snmp_community_ref", "snmp_profile_defined"}
+        snmp = {"snmp_version", "snmp_community", "snmp_community_ref", "snmp_profile_defined", "snmp_auth_protocol", "snmp_priv_protocol"}
+        derived = {"county", "site_level"} | snmp
         plain = [n for n in names if n not in derived]
         rows = []
         for n in inv.nodes.values():
@@ -115,11 +116,12 @@ class Sources:
             if "site_level" in names:
                 site = inv.sites.get(n.site)
                 r["site_level"] = site.level if site else None
-            if names & {"snmp_version", "snmp_community", "snmp_community_ref", "snmp_profile_defined"}:
+            if names & snmp:
                 # the agents polling a node are chosen by its county (the city's id for city nodes)
                 prof = repo.profile(n.snmp, inv.county_of(n.site) or (n.site if n.site in cities else ""))
                 r["snmp_version"], r["snmp_community"], r["snmp_profile_defined"] = prof.version, prof.community, prof.defined
                 r["snmp_community_ref"] = prof.community_ref
+                r["snmp_auth_protocol"], r["snmp_priv_protocol"] = prof.auth_protocol, prof.priv_protocol
             rows.append(r)
         return Row(rows, self._locator("nodes"), lambda rid: inv.nodes[rid].site)
 

@@ -67,6 +67,12 @@ class Profile:
     defined: bool
     community_ref: str | None = None  # the reference as written (env:NAME / file:PATH / <literal>), never the value
     config: str = ""  # the agent config that defines it
+    auth_protocol: str | None = None  # SNMPv3: md5 | sha | sha224 | ... (lower case); None otherwise
+    priv_protocol: str | None = None  # SNMPv3: des | aes128 | ... ("aes" reads as aes128); None without privacy
+
+    @property
+    def legacy_crypto(self) -> bool:
+        return self.auth_protocol == "md5" or self.priv_protocol == "des"
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ class RepoFiles:
         found = [a.profiles[name] for a in self.agents if name in a.profiles and a.polls(area, self.inventory_root)]
         if not found:
             return Profile(name, "unknown", None, False)
-        return min(found, key=lambda p: (_VERSION_RANK[p.version], _COMMUNITY_RANK[p.community]))
+        return min(found, key=lambda p: (_VERSION_RANK[p.version], _COMMUNITY_RANK[p.community], not p.legacy_crypto))
 
 
 _VERSIONS = {"1": "1", "v1": "1", "2": "2c", "2c": "2c", "v2c": "2c", "3": "3", "v3": "3"}
@@ -139,7 +145,8 @@ def _agent(path: Path, data: dict, shown: str) -> AgentConfig | None:
         if isinstance(p, dict):
             version = _VERSIONS.get(str(p.get("version", "")).lower(), "unknown")
             community, ref = _community(p.get("community"), path.parent)
-            profiles[str(name)] = Profile(str(name), version, community, True, ref, shown)
+            auth, priv = (_protocol(p.get("auth_protocol")), _protocol(p.get("priv_protocol"))) if version == "3" else (None, None)
+            profiles[str(name)] = Profile(str(name), version, community, True, ref, shown, auth, {"aes": "aes128"}.get(priv, priv))
     counties = data.get("counties")
     inventory = data.get("inventory")
     return AgentConfig(
@@ -148,6 +155,10 @@ def _agent(path: Path, data: dict, shown: str) -> AgentConfig | None:
         (path.parent / inventory) if isinstance(inventory, str) and inventory else None,
         profiles,
     )
+
+
+def _protocol(value: object) -> str | None:
+    return value.strip().lower() if isinstance(value, str) and value.strip() else None
 
 
 # A whole value that only invokes a named Go template (``{{ template "wecom_api_secret" . }}``): a

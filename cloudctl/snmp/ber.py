@@ -9,6 +9,8 @@ any violation raises :class:`DecodeError` — never ``IndexError``.
 
 from __future__ import annotations
 
+from cloudctl.snmp.cache import ByteBoundedCache
+
 # Universal tags
 INTEGER = 0x02
 OCTET_STRING = 0x04
@@ -109,20 +111,31 @@ def decode_oid(raw: bytes) -> tuple[int, ...]:
     return head + tuple(arcs[1:])
 
 
-# The same column and row OIDs come back from every node: decode each encoding once.
-_OID_CACHE: dict[bytes, tuple[str, tuple[int, ...]]] = {}
-_OID_CACHE_MAX = 200_000
+# The same column and row OIDs come back from every node: decode each encoding once. The cache
+# is bounded in bytes (a hostile node choosing endless distinct OIDs only evicts older entries)
+# and keeps only encodings up to OID_CACHE_MAX_KEY octets: the long ones are rare and unique.
+OID_CACHE_BYTES = 16 << 20
+OID_CACHE_MAX_KEY = 64
+
+
+def _oid_entry_size(raw: bytes, hit: tuple[str, tuple[int, ...]]) -> int:
+    # the key and the text (object headers + octets), the arcs tuple (a pointer each; arcs past
+    # 256 are int objects of their own, a few per OID), the pair: ~400 B for a 12-arc column OID
+    return len(raw) + len(hit[0]) + 12 * len(hit[1]) + 170
+
+
+OID_CACHE: ByteBoundedCache[bytes, tuple[str, tuple[int, ...]]] = ByteBoundedCache(OID_CACHE_BYTES, _oid_entry_size)
+_oid_lookup = OID_CACHE.lookup
 
 
 def oid_of(raw: bytes) -> tuple[str, tuple[int, ...]]:
-    """(dotted text, arcs) of an OID's content octets, memoised (bounded)."""
-    hit = _OID_CACHE.get(raw)
+    """(dotted text, arcs) of an OID's content octets, memoised (bounded in bytes)."""
+    hit = _oid_lookup(raw)
     if hit is None:
         arcs = decode_oid(raw)
         hit = (".".join(map(str, arcs)), arcs)
-        if len(_OID_CACHE) >= _OID_CACHE_MAX:
-            _OID_CACHE.clear()
-        _OID_CACHE[raw] = hit
+        if len(raw) <= OID_CACHE_MAX_KEY:
+            OID_CACHE.put(raw, hit)
     return hit
 
 
@@ -204,20 +217,21 @@ def encode_oid_content(arcs: tuple[int, ...] | list[int]) -> bytes:
     return bytes(out)
 
 
-_OID_ENC_CACHE: dict[str, bytes] = {}
+OID_ENC_CACHE: ByteBoundedCache[str, bytes] = ByteBoundedCache(2 << 20, lambda k, v: 2 * len(k) + len(v))
+_oid_enc_lookup = OID_ENC_CACHE.lookup
 
 
 def encode_oid(oid: str) -> bytes:
-    """The full TLV of a dotted OID (memoised: requests reuse a handful of OIDs)."""
-    hit = _OID_ENC_CACHE.get(oid)
+    """The full TLV of a dotted OID (memoised, bounded in bytes: requests reuse a handful of OIDs)."""
+    hit = _oid_enc_lookup(oid)
     if hit is None:
         try:
             arcs = [int(x) for x in oid.strip(".").split(".")]
         except ValueError:
             raise ValueError(f"invalid OBJECT IDENTIFIER {oid!r}") from None
         hit = tlv(OID, encode_oid_content(arcs))
-        if len(_OID_ENC_CACHE) < 100_000:
-            _OID_ENC_CACHE[oid] = hit
+        if len(oid) <= 4 * OID_CACHE_MAX_KEY:
+            OID_ENC_CACHE.put(oid, hit)
     return hit
 
 

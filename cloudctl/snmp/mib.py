@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cloudctl.snmp.base import NoValue, Value, VarBind
+from cloudctl.snmp.cache import ByteBoundedCache
 
 # --- SNMPv2-MIB system group (GET, scalar instances) -------------------------------------------
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
@@ -201,12 +202,25 @@ def decode_interfaces(varbinds: Iterable[VarBind]) -> list[Interface]:
 _INET_TYPES = {1: (4, 4, 0), 2: (6, 16, 0), 3: (4, 4, 4), 4: (6, 16, 4)}
 
 
+# Every full poll decodes the same indices and addresses again: memoised, bounded in bytes (#11).
+_INDEX_CACHE: ByteBoundedCache[str, tuple[int, str] | None] = ByteBoundedCache(1 << 20, lambda k, v: 2 * len(k) + 64)
+_GLOBAL_CACHE: ByteBoundedCache[str, bool] = ByteBoundedCache(1 << 20, lambda k, v: len(k) + 16)
+_MISSING = object()
+
+
 def parse_inet_index(index: str) -> tuple[int, str] | None:
     """Decode an ``ipAddressTable`` index ``addrType.len.o1...oN`` into (version, address text).
 
     Some agents omit the length sub-identifier (``addrType.o1...oN``); both forms are accepted.
     Returns None for types other than ipv4/ipv6/ipv4z/ipv6z or malformed indices.
     """
+    hit = _INDEX_CACHE.lookup(index, _MISSING)  # None is a cached answer too
+    if hit is not _MISSING:
+        return hit  # type: ignore[return-value]
+    return _INDEX_CACHE.put(index, _parse_inet_index(index))
+
+
+def _parse_inet_index(index: str) -> tuple[int, str] | None:
     try:
         subs = [int(x) for x in index.split(".")]
     except ValueError:
@@ -292,8 +306,11 @@ def is_global_ipv6(addr: IpAddr) -> bool:
     """An IPv6 unicast address that is not loopback, link-local, unspecified or multicast."""
     if addr.version != 6 or addr.type != "unicast":
         return False
-    ip = ipaddress.IPv6Address(addr.address.split("%", 1)[0])
-    return not (ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast)
+    hit = _GLOBAL_CACHE.lookup(addr.address)
+    if hit is None:
+        ip = ipaddress.IPv6Address(addr.address.split("%", 1)[0])
+        hit = _GLOBAL_CACHE.put(addr.address, not (ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast))
+    return hit
 
 
 def ipv6_enabled(addrs: Iterable[IpAddr]) -> bool:

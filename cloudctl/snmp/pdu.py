@@ -57,10 +57,9 @@ _VALUE_TAGS = frozenset(
 _EXCEPTION_TAGS = frozenset((ber.NO_SUCH_OBJECT, ber.NO_SUCH_INSTANCE, ber.END_OF_MIB_VIEW))
 
 
-def decode_message(data: bytes) -> Message:
-    """Decode one datagram. Raises :class:`DecodeError` on anything malformed, incl. trailing bytes."""
-    if not isinstance(data, bytes):
-        data = bytes(data)
+def decode_header(data: bytes) -> tuple[int, int, int, int]:
+    """(version, community start, community stop, PDU position) of a v1/v2c message, checking
+    the outer SEQUENCE covers the datagram exactly. Raises :class:`DecodeError`."""
     end = len(data)
     start, stop = ber.expect(data, 0, end, ber.SEQUENCE)
     if stop != end:
@@ -69,10 +68,17 @@ def decode_message(data: bytes) -> Message:
     if version not in (VERSION_1, VERSION_2C):
         raise DecodeError(f"not SNMPv1/v2c (version field {version})")
     c0, c1 = ber.expect(data, pos, stop, ber.OCTET_STRING)
-    community = data[c0:c1]
-    msg = decode_pdu(data, c1, stop)
+    return version, c0, c1, c1
+
+
+def decode_message(data: bytes) -> Message:
+    """Decode one datagram. Raises :class:`DecodeError` on anything malformed, incl. trailing bytes."""
+    if not isinstance(data, bytes):
+        data = bytes(data)
+    version, c0, c1, pos = decode_header(data)
+    msg = decode_pdu(data, pos, len(data))
     msg.version = version
-    msg.community = community
+    msg.community = data[c0:c1]
     return msg
 
 
@@ -93,25 +99,56 @@ def decode_pdu(data: bytes, pos: int, end: int) -> Message:
         raise DecodeError("octets after the varbind list")
     varbinds: list[RawVarBind] = []
     append = varbinds.append
+    oid_known, oid_of, decode_value = ber.OID_CACHE.lookup, ber.oid_of, ber.decode_value
+    seq, oid_tag, octets, integer = ber.SEQUENCE, ber.OID, ber.OCTET_STRING, ber.INTEGER
     pos = l0
+    # Hot loop (every varbind of every answer): short-form lengths are read inline, long forms
+    # through read_header; every index is checked against the bounds first, so malformed input
+    # raises DecodeError, never IndexError.
     while pos < l1:
-        tag, v0, v1 = read(data, pos, l1)
-        if tag != ber.SEQUENCE:
+        if pos + 2 > l1 or data[pos] != seq:
             raise DecodeError(f"varbind at offset {pos} is not a SEQUENCE")
-        tag, o0, o1 = read(data, v0, v1)
-        if tag != ber.OID:
+        n = data[pos + 1]
+        if n < 0x80:
+            v0, v1 = pos + 2, pos + 2 + n
+            if v1 > l1:
+                raise DecodeError(f"length {n} at offset {v0} runs past the end ({l1})")
+        else:
+            _, v0, v1 = read(data, pos, l1)
+        if v0 + 2 > v1 or data[v0] != oid_tag:
             raise DecodeError(f"varbind name at offset {v0} is not an OID")
-        oid_raw = data[o0:o1]
-        ber.oid_of(oid_raw)  # validates (and caches) the OID
-        tag, x0, x1 = read(data, o1, v1)
+        n = data[v0 + 1]
+        if n < 0x80:
+            o0, o1 = v0 + 2, v0 + 2 + n
+            if o1 > v1:
+                raise DecodeError(f"length {n} at offset {o0} runs past the end ({v1})")
+        else:
+            _, o0, o1 = read(data, v0, v1)
+        if o1 + 2 > v1:
+            raise DecodeError(f"truncated TLV header at offset {o1}")
+        tag = data[o1]
+        n = data[o1 + 1]
+        if n < 0x80:
+            x0, x1 = o1 + 2, o1 + 2 + n
+        else:
+            tag, x0, x1 = read(data, o1, v1)
         if x1 != v1:
             raise DecodeError(f"varbind at offset {pos} has extra octets")
-        if tag in _EXCEPTION_TAGS:
+        oid_raw = data[o0:o1]
+        if oid_known(oid_raw) is None:
+            oid_of(oid_raw)  # validates (and caches) the OID
+        if tag == octets:
+            append((oid_raw, tag, data[x0:x1]))
+        elif tag == integer:
+            if x0 == x1 or x1 - x0 > 9:
+                raise DecodeError(f"INTEGER of {x1 - x0} octets")
+            append((oid_raw, tag, int.from_bytes(data[x0:x1], "big", signed=True)))
+        elif tag in _EXCEPTION_TAGS:
             if x1 != x0:
                 raise DecodeError("exception value with content")
             append((oid_raw, tag, None))
         elif tag in _VALUE_TAGS:
-            append((oid_raw, tag, ber.decode_value(tag, data[x0:x1])))
+            append((oid_raw, tag, decode_value(tag, data[x0:x1])))
         else:
             raise DecodeError(f"unsupported value tag 0x{tag:02x} at offset {o1}")
         pos = v1
@@ -152,3 +189,4 @@ def encode_request(pdu_type: int, community: bytes, request_id: int, oids: list[
     non-repeaters/max-repetitions for GETBULK."""
     body = b"".join(encode_varbind(ber.encode_oid(o), _NULL_TLV) for o in oids)
     return wrap(VERSION_2C, community, encode_pdu(pdu_type, request_id, a, b, body))
+

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
-import time
 
 import pytest
 
@@ -17,54 +15,26 @@ from cloudctl.snmp import mib
 from cloudctl.snmp.base import SnmpError, Target
 from cloudctl.snmp.client import Client
 from tests.conftest import need
+from tests.snmpd import Snmpd, User
 
 COMMUNITY = "cloudctl-test"
 USER, AUTH, PRIV = "egov", "auth-pass-123", "priv-pass-456"
 
 
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def snmpd(tmp_path_factory):
     """A real snmpd on 127.0.0.1:PORT with a v2c community and a v3 SHA-256/AES user (no root flags)."""
-    binary = need("snmpd")
+    path = need("snmpd")
     need("snmpwalk")
     d = tmp_path_factory.mktemp("snmpd")
-    port = _free_udp_port()
-    conf = d / "snmpd.conf"
-    conf.write_text(
-        f"agentaddress udp:127.0.0.1:{port}\n"
-        f"rocommunity {COMMUNITY} 127.0.0.1\n"
-        f"createUser {USER} SHA-256 {AUTH} AES {PRIV}\n"
-        f"rouser {USER} priv\n"
-        "sysName cloudctl-snmpd-test\n"
-    )
-    env = {**os.environ, "SNMP_PERSISTENT_DIR": str(d / "persist"), "MIBS": ""}
-    log = open(d / "snmpd.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([binary, "-f", "-Lo", "-C", "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"snmpd exited with {proc.returncode}: {(d / 'snmpd.log').read_text(errors='replace')[-2000:]}")
-            r = subprocess.run(["snmpget", "-v2c", "-c", COMMUNITY, "-r0", "-t1", "-On", f"127.0.0.1:{port}", "1.3.6.1.2.1.1.5.0"],
-                               capture_output=True, text=True, env={**os.environ, "MIBS": ""})
-            if r.returncode == 0 and "cloudctl-snmpd-test" in r.stdout:
-                break
-            if time.monotonic() > deadline:
-                pytest.fail("snmpd did not answer within 15 s")
-        yield port
+        daemon = Snmpd(d, community=COMMUNITY, users=[User(USER, "sha256", AUTH, "aes128", PRIV)], path=path)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield daemon.port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        daemon.stop()
 
 
 def _net_snmp(tool: str, port: int, *oids: str) -> list[tuple[str, object]]:
@@ -172,14 +142,14 @@ def test_wrong_community_is_a_timeout(snmpd):
 
 
 @pytest.mark.parametrize(
-    "change",
-    [{"user": "nobody"}, {"auth_key": Secret("not-the-key")}],
+    ("change", "kind"),
+    [({"user": "nobody"}, "unknownUserName"), ({"auth_key": Secret("not-the-key")}, "wrongDigest")],
     ids=["unknown-user", "wrong-auth-key"],
 )
-def test_wrong_v3_credentials_are_an_auth_error_without_the_secret(snmpd, change):
+def test_wrong_v3_credentials_are_the_reported_kind_without_the_secret(snmpd, change, kind):
     with pytest.raises(SnmpError) as err:
         asyncio.run(_with_client(lambda c: c.get(_v3(snmpd, timeout=0.5, retries=0, **change), [mib.SYS_NAME])))
-    assert err.value.kind == "auth"  # snmpd answers with a USM Report (unknownUserName / wrongDigest)
+    assert err.value.kind == kind  # snmpd answers with a USM Report (usmStatsUnknownUserNames / usmStatsWrongDigests)
     assert AUTH not in str(err.value) and PRIV not in str(err.value) and "not-the-key" not in str(err.value)
 
 

@@ -35,6 +35,17 @@ def test_one_config_per_county_plus_the_city(inventory):
     assert len(areas) == 14
 
 
+def test_shard_configs_poll_snmpv3_with_sha256_and_aes128_by_default():
+    """#12: the shipped profiles are authPriv SHA-256/AES-128; the v3 profile most nodes use is that."""
+    for path in CONFIGS:
+        cfg = agent_config.load(path).config
+        v3 = {name: p for name, p in cfg.profiles.items() if p.version == "3"}
+        assert v3, path
+        for name, p in v3.items():
+            assert (p.security_level, p.auth_protocol, p.priv_protocol) == ("authPriv", "sha256", "aes128"), (path, name)
+            assert str(p.auth_key) == str(p.priv_key) == "<secret>" and p.auth_key.kind == p.priv_key.kind == "env"
+
+
 def test_shard_configs_cover_every_node_exactly_once(inventory, monkeypatch):
     for k, v in SECRET_ENV.items():
         monkeypatch.setenv(k, v)

@@ -60,7 +60,7 @@ def test_bad_values_are_located(tmp_path, snippet, line, words):
 
 def test_bad_profile_names_its_line_and_never_echoes_the_secret(tmp_path):
     p = tmp_path / "agent.yaml"
-    p.write_text("inventory: inv\nprofiles:\n  core:\n    version: 3\n    user: egov\n    auth_protocol: md5\n"
+    p.write_text("inventory: inv\nprofiles:\n  core:\n    version: 3\n    user: egov\n    auth_protocol: sha1\n"
                  "    auth_key: hunter2-auth\n    priv_protocol: aes128\n    priv_key: hunter2-priv\n")
     with pytest.raises(ConfigError) as exc:
         agent_config.load(p)

@@ -76,3 +76,29 @@ def test_counters_move_between_polls(tmp_path, monkeypatch):
     asyncio.run(agent.sweep())
     labels = {"node": "lishi-core-01", "county": "lishi", "township": "", "role": "core", "interface": "GE0/0/1"}
     assert agent.registry.get_sample_value("egov_node_interface_receive_bytes_total", labels) == 5000
+
+
+def test_full_polls_walk_each_table_in_one_stream_sized_by_its_last_rows(tmp_path, monkeypatch):
+    asked: list[tuple[str, tuple[str, ...], int | None]] = []
+
+    class Recording(DictClient):
+        async def walk_columns(self, target: Target, oids: list[str], *, max_repetitions: int | None = None):
+            asked.append((target.host, tuple(oids), max_repetitions))
+            return await super().walk_columns(target, oids, max_repetitions=max_repetitions)
+
+    monkeypatch.setenv("TEST_SNMP_COMMUNITY", "x")
+    write_inventory(tmp_path / "inventory")
+    tables = fleet_tables()
+    agent = Agent(load_plan(write_config(tmp_path / "agent.yaml", extra="static_interval: 1ms\n")), Recording(tables, UNREACHABLE))
+    asyncio.run(agent.sweep())
+    first = [a for a in asked if a[0] == "10.0.0.1"]
+    asked.clear()
+    time.sleep(0.01)
+    asyncio.run(agent.sweep())
+    second = [a for a in asked if a[0] == "10.0.0.1"]
+    if_cols = (mib.IF_NAME, mib.IF_ALIAS, mib.IF_HIGH_SPEED, mib.IF_OPER_STATUS)
+    ip_cols = (mib.IP_ADDRESS_IF_INDEX, mib.IP_ADDRESS_TYPE)
+    assert [(cols, reps) for _, cols, reps in first] == [(if_cols, None), (ip_cols, None)]  # one call per table
+    rows = agent.results["lishi-core-01"].static
+    assert [(cols, reps) for _, cols, reps in second] == [(if_cols, rows.if_rows + 1), (ip_cols, rows.ip_rows + 1)]
+    assert rows.if_rows == len([k for k in tables["10.0.0.1"] if k.startswith(mib.IF_NAME + ".")])

@@ -65,7 +65,7 @@ def test_endpoints(setup):
     status, metrics = out["/metrics"]
     assert status == 200 and 'egov_coverage_ratio{county="all",level="village"} 0.6' in metrics
     status, probe = out["/probe?target=lishi-v1-acc"]
-    assert status == 200 and 'egov_node_up{county="lishi",node="lishi-v1-acc",role="access",township="lishi-t1"} 1.0' in probe
+    assert status == 200 and 'egov_node_up{node="lishi-v1-acc",county="lishi",township="lishi-t1",role="access"} 1.0' in probe
     assert "lishi-core-01" not in probe and "egov_coverage_ratio" not in probe  # only the probed node
     assert out["/probe?target=nope"][0] == 404
     assert out["/probe"][0] == 400 and out["/nothing"][0] == 404
@@ -101,7 +101,12 @@ def test_reload_keeps_results_of_nodes_still_present(setup):
         metrics = svc.agent.render().decode()
         return before, status, text, after, metrics
 
-    before, status, text, after, metrics = asyncio.run(with_service(setup, DictClient(fleet_tables(), UNREACHABLE), body))
+    class Slow(DictClient):  # the sweep the reload wakes cannot finish before `after` is taken
+        async def get(self, target: Target, oids: list[str]):
+            await asyncio.sleep(0.2)
+            return await super().get(target, oids)
+
+    before, status, text, after, metrics = asyncio.run(with_service(setup, Slow(fleet_tables(), UNREACHABLE), body))
     assert status == 200 and "1 dropped" in text
     assert "lishi-v3-acc" not in after and "lishi-v3-acc" not in metrics
     for nid in NODES:

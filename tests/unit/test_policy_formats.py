@@ -64,7 +64,7 @@ def test_sarif_schema_rejects_a_broken_log() -> None:
 def test_junit_has_one_testcase_per_policy_and_record_class(cli, monkeypatch) -> None:
     root = ET.fromstring(_run(cli, monkeypatch, "junit"))
     suites = {s.get("name"): s for s in root.iter("testsuite")}
-    assert len(suites) == 10
+    assert len(suites) == 11  # one per shipped policy
     failing = suites["snmp-v3"].findall("testcase")
     assert [c.get("name") for c in failing] == [f"node in {REPO}/inventory/nodes.yaml"]
     assert failing[0].find("failure").get("type") == "low"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import random
 import socket
-import time
 import tracemalloc
 
 import pytest
@@ -16,7 +15,9 @@ from cloudctl.sim.snmp.mibview import MibView
 from cloudctl.snmp import ber, pdu
 from cloudctl.snmp.base import NO_SUCH_INSTANCE, NO_SUCH_OBJECT, SnmpError, Target
 from cloudctl.snmp.client import Client
+from cloudctl.snmp.transport import STAT_KEYS as UDP_STAT_KEYS
 from cloudctl.snmp.v2c import STAT_KEYS, V2cClient
+from tests.conftest import IN_CI
 
 COL = "1.3.6.1.2.1.31.1.1.1.1"
 
@@ -98,7 +99,11 @@ def test_ipv6_targets_use_the_shared_ipv6_socket(run):
     async def main():
         try:
             agent = await start_agent(serve_view(_view()), host="::1")
-        except OSError:
+        except OSError as exc:
+            # The extranet goes IPv6 (DESIGN.md): CI must run this, so a machine without an IPv6
+            # loopback fails there instead of skipping it silently.
+            if IN_CI:
+                pytest.fail(f"no IPv6 loopback (::1) on this CI machine: {exc}")
             pytest.skip("no IPv6 loopback here")
         client = Client()
         try:
@@ -239,29 +244,31 @@ def test_wrong_community_is_a_timeout_not_a_crash(run):
 
 
 def test_an_unreachable_node_does_not_delay_the_others(run):
+    """50 GETs to a live node all complete while one to a dead node is still in its first timeout:
+    nothing serialises behind a timer (how long they take is a figure for bench/bench_snmp.py)."""
+
     async def main():
         agent = await start_agent(serve_view(_view()))
         dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound, never answers
         dead.bind(("127.0.0.1", 0))
+        dead.setblocking(False)
         client = Client()
-        durations = []
-
-        async def live():
-            t0 = time.perf_counter()
-            await client.get(target(agent.port), ["1.3.6.1.2.1.1.5.0"])
-            durations.append(time.perf_counter() - t0)
-
         try:
-            dead_poll = asyncio.ensure_future(client.get(target(dead.getsockname()[1], timeout=0.6, retries=1), ["1.3.6.1.2.1.1.5.0"]))
+            dead_poll = asyncio.ensure_future(client.get(target(dead.getsockname()[1], timeout=5.0, retries=1), ["1.3.6.1.2.1.1.5.0"]))
             await asyncio.sleep(0.01)
-            await asyncio.gather(*(live() for _ in range(50)))
-            assert not dead_poll.done()  # still waiting for its second attempt
-            with pytest.raises(SnmpError):
+            got = await asyncio.gather(*(client.get(target(agent.port), ["1.3.6.1.2.1.1.5.0"]) for _ in range(50)))
+            assert not dead_poll.done()  # the live GETs did not wait for the dead one's timer
+            assert dead.recv(100)  # its first attempt was sent ...
+            with pytest.raises(BlockingIOError):
+                dead.recv(100)  # ... and no retry yet: all 50 completed inside the first 5 s timeout
+            dead_poll.cancel()
+            with pytest.raises(asyncio.CancelledError):
                 await dead_poll
         finally:
             await client.close()
             dead.close()
-        assert max(durations) < 0.5
+        assert got == [[("1.3.6.1.2.1.1.5.0", b"node-a")]] * 50
+        assert agent.requests == 50
         assert client.v2c.pending == 0
 
     run(main())
@@ -293,9 +300,12 @@ def test_answers_from_the_wrong_address_or_with_wrong_fields_are_dropped(run):
             await client.close()
             other.close()
         assert got == [("1.3.6.1.2.1.1.5.0", b"node-a")]
-        s = client.stats["v2c"]
-        assert (s["wrong_address"], s["garbage"], s["wrong_community"], s["unexpected_pdu"]) == (1, 2, 1, 1)
-        assert s["unknown_request_id"] == 2  # the wrong id + the duplicate
+        udp, s = client.stats["udp"], client.stats["v2c"]
+        # dropped on the first octets, before anything is decoded: wrong sender, not SNMP, unknown id
+        assert (udp["wrong_address"], udp["garbage"]) == (1, 2)
+        assert udp["unknown_request_id"] == 2  # the wrong id + the duplicate
+        # matched, then rejected by the protocol's checks
+        assert (s["wrong_community"], s["unexpected_pdu"], s["garbage"]) == (1, 1, 0)
         assert s["responses"] == 1
 
     run(main())
@@ -353,12 +363,142 @@ def test_twenty_thousand_hostile_datagrams_neither_crash_nor_leak(run):
             tracemalloc.stop()
             flood.close()
             await client.close()
-        s = client.stats["v2c"]
+        s, udp = client.stats["v2c"], client.stats["udp"]
         assert ok == 40
         assert client.v2c.pending == 0
-        dropped = s["garbage"] + s["unknown_request_id"] + s["wrong_community"] + s["wrong_address"] + s["unexpected_pdu"]
+        dropped = udp["garbage"] + udp["unknown_request_id"] + udp["wrong_address"] + s["garbage"] + s["wrong_community"] + s["unexpected_pdu"]
         assert dropped >= 19_000  # a few junk datagrams may be dropped by the kernel; none crash
-        assert set(s) <= set(STAT_KEYS) | {"socket_errors"}  # a fixed set of counters, not one per sender
+        assert set(s) == set(STAT_KEYS) and set(udp) == set(UDP_STAT_KEYS)  # a fixed set of counters, not one per sender
         assert grown < 512 * 1024, f"memory grew by {grown} bytes"
 
     run(main())
+
+
+def test_the_columns_of_a_table_are_walked_together(run):
+    other = "1.3.6.1.2.1.31.1.1.1.18"  # 3 rows next to the 30 of COL
+    objs = {f"{COL}.{i}": (ber.OCTET_STRING, f"GE0/0/{i}".encode()) for i in range(1, 31)}
+    objs.update({f"{other}.{i}": (ber.OCTET_STRING, f"alias-{i}".encode()) for i in range(1, 4)})
+    objs["1.3.6.1.2.1.99.1.0"] = (ber.INTEGER, 1)
+
+    async def main():
+        agent = await start_agent(serve_view(MibView(objs)))
+        client = Client()
+        try:
+            rows = await client.walk_columns(target(agent.port, max_repetitions=8), [COL, other])
+        finally:
+            await client.close()
+        assert [o for o, _ in rows] == [f"{COL}.{i}" for i in range(1, 31)] + [f"{other}.{i}" for i in range(1, 4)]
+        # 8 rows of both columns, then of COL alone: ceil(31 / 8) requests, not one walk each
+        assert agent.requests == 4
+
+    run(main())
+
+
+def _endless(long: bool):
+    """A hostile agent: every GETBULK answered with new, ever longer (or just more) OIDs inside the column."""
+    counter = [0]
+
+    def handler(msg, raw, addr, agent):
+        vbs = []
+        for _ in range(10):
+            counter[0] += 1
+            tail = ".".join(str(counter[0] + k) for k in range(counter[0] if long else 1))
+            vbs.append((f"{COL}.{tail}", ber.OCTET_STRING, b"x" * 40))
+        agent.send(pdu.encode_message(pdu.Message(1, msg.community, pdu.RESPONSE, msg.request_id, 0, 0, vbs)), addr)
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("long", "limits", "words"),
+    [
+        (False, {"max_walk_varbinds": 100}, "more than 100 varbinds"),
+        (False, {"max_walk_bytes": 4096}, "more than 4096 octets"),
+        (True, {"max_oid_length": 40}, "sub-identifiers (max_oid_length 40)"),
+    ],
+    ids=["varbinds", "octets", "oid-length"],
+)
+def test_a_walk_beyond_the_targets_limits_stops_with_kind_limits(run, long, limits, words):
+    async def main():
+        agent = await start_agent(_endless(long))
+        client = Client()
+        try:
+            with pytest.raises(SnmpError) as err:
+                await client.walk(target(agent.port, **limits), COL)
+        finally:
+            await client.close()
+        assert err.value.kind == "limits" and words in str(err.value)
+        assert client.stats["v2c"]["limits"] == 1
+        assert agent.requests <= 12  # stopped within a few answers of the limit, not after 10,000
+
+    run(main())
+
+
+# A peer in its own process, so that its allocations do not count in this process's traced memory:
+# it answers every request with the right id but padded to 20 KB, and on "flood PORT" sends 200
+# 30 KB responses with an unknown request id to that port.
+_FAT_PEER = """
+import socket, sys
+from cloudctl.snmp import ber, pdu
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+big = pdu.encode_message(pdu.Message(1, b"public", pdu.RESPONSE, 12345, 0, 0, [("1.3.6.1.2.1.1.5.0", ber.OCTET_STRING, b"z" * 30000)]))
+for line in sys.stdin:
+    if line.startswith("flood"):
+        for _ in range(200):
+            s.sendto(big, ("127.0.0.1", int(line.split()[1])))
+        print("sent", flush=True)
+        continue
+    s.settimeout(5)
+    for _ in range(2):
+        data, addr = s.recvfrom(65535)
+        msg = pdu.decode_message(data)
+        vbs = [(ber.oid_of(r)[0], ber.OCTET_STRING, b"p" * 20000) for r, _, _ in msg.varbinds]
+        s.sendto(pdu.encode_message(pdu.Message(1, msg.community, pdu.RESPONSE, msg.request_id, 0, 0, vbs)), addr)
+    print("answered", flush=True)
+"""
+
+
+def test_oversized_and_unmatched_datagrams_are_dropped_before_any_copy(run):
+    """30 KB datagrams with unknown request ids, and answers over max_response_bytes: counted,
+    never copied out of the receive buffer nor decoded (the peak of traced memory stays far
+    below the size of one)."""
+    import subprocess
+    import sys
+
+    peer = subprocess.Popen([sys.executable, "-c", _FAT_PEER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    async def main():
+        fat_port = int(peer.stdout.readline())
+        agent = await start_agent(serve_view(_view()))
+        client = Client()
+        await client.get(target(agent.port), ["1.3.6.1.2.1.1.5.0"])  # opens the socket, warms caches
+        port = client.transport.local_address()[1]
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            peer.stdin.write(f"flood {port}\n")
+            peer.stdin.flush()
+            assert peer.stdout.readline().strip() == "sent"  # blocking: the datagrams wait in the socket's 4 MiB buffer
+            await asyncio.sleep(0.2)
+            peer.stdin.write("answer\n")
+            peer.stdin.flush()
+            with pytest.raises(SnmpError) as err:
+                await client.get(target(fat_port, max_response_bytes=1400, retries=1, timeout=0.5), ["1.3.6.1.2.1.1.5.0"])
+            peak = tracemalloc.get_traced_memory()[1] - base
+        finally:
+            tracemalloc.stop()
+            await client.close()
+        udp, v2c = client.stats["udp"], client.stats["v2c"]
+        assert err.value.kind == "limits" and "max_response_bytes (1400)" in str(err.value)
+        assert udp["unknown_request_id"] >= 150 and udp["too_large"] == 2  # both attempts' answers
+        assert v2c["garbage"] == v2c["wrong_community"] == 0 and v2c["responses"] == 1  # nothing of them decoded
+        assert peak < 16_000, f"peak {peak} bytes: a dropped datagram was copied"
+
+    try:
+        run(main())
+    finally:
+        peer.stdin.close()
+        peer.wait(10)

@@ -165,22 +165,9 @@ def test_any_well_formed_request_gets_a_well_formed_answer_or_none(pdu_type, a, 
         assert len(answer.varbinds) == len(oids)
 
 
-def test_usm_key_localization_matches_rfc_3414_appendix_a3():
-    import hashlib
-
-    from cloudctl.sim.snmp.usm import localize, password_to_key
-
-    engine = bytes.fromhex("000000000000000000000002")
-    ku = password_to_key(b"maplesyrup", hashlib.md5)
-    assert ku.hex() == "9faf3283884e92834ebc9847d8edd963"
-    assert localize(ku, engine, hashlib.md5).hex() == "526f5eed9fcce26f8964c2930787d82b"
-    ku = password_to_key(b"maplesyrup", hashlib.sha1)
-    assert ku.hex() == "9fb5cc0381497b3793528939ff788d5d79145211"
-    assert localize(ku, engine, hashlib.sha1).hex() == "6695febc9288e36282235fc7151f128497b38f3f"
-
-
 def test_usm_discovery_probe_gets_an_unknown_engine_id_report_with_the_request_id():
     from cloudctl.sim.snmp import usm
+    from cloudctl.snmp import v3msg
 
     user = usm.UsmUser("egov", "sha256", "authpass123", "privpass123")
     agent = usm.UsmAgent(usm.engine_id_for(7), {"egov": (user, *user.master_keys())})
@@ -190,8 +177,9 @@ def test_usm_discovery_probe_gets_an_unknown_engine_id_report_with_the_request_i
         "301404000400a00e02044244fa880201000201003000"
     )
     reply = agent.handle(probe, _FLEET_VIEW.respond_pdu)
-    m = usm._parse(reply)
-    assert m.engine_id == usm.engine_id_for(7) and m.flags == 0
-    report = agent._scoped_pdu(reply, m.scoped[1], m.scoped[3])
+    m = v3msg.parse(reply)
+    assert m.engine_id == usm.engine_id_for(7) and m.flags == 0 and m.msg_id == 0x5EDEBBDD
+    assert (m.boots, m.user) == (1, b"")
+    _, _, report = v3msg.decode_scoped(reply, m.data_start, m.data_stop)
     assert report.pdu_type == pdu.REPORT and report.request_id == 0x4244FA88
     assert ber.oid_of(report.varbinds[0][0])[0] == usm.UNKNOWN_ENGINE_IDS

@@ -13,6 +13,7 @@ import bisect
 from collections.abc import Callable
 
 from cloudctl.snmp import ber, pdu
+from cloudctl.snmp.cache import ByteBoundedCache
 
 # A value is either fixed (tag, value) or dynamic: a callable returning (tag, value) now.
 Dynamic = Callable[[], tuple[int, object]]
@@ -22,20 +23,19 @@ _NO_SUCH_OBJECT = b"\x80\x00"
 _NO_SUCH_INSTANCE = b"\x81\x00"
 
 
-# Column and scalar OIDs repeat across thousands of nodes: parse and encode each once.
-_OIDS: dict[str, tuple[tuple[int, ...], bytes, bytes]] = {}
-_OIDS_MAX = 100_000
+# Column and scalar OIDs repeat across thousands of nodes: parse and encode each once (bounded in
+# bytes, like every cache of the SNMP code).
+_OIDS: ByteBoundedCache[str, tuple[tuple[int, ...], bytes, bytes]] = ByteBoundedCache(
+    32 << 20, lambda k, v: 2 * len(k) + 2 * len(v[1]) + 12 * len(v[0]) + 150)
 
 
 def _oid(oid: str) -> tuple[tuple[int, ...], bytes, bytes]:
     """(arcs, content octets, full TLV) of a dotted OID."""
-    hit = _OIDS.get(oid)
+    hit = _OIDS.lookup(oid)
     if hit is None:
         arcs = tuple(map(int, oid.split(".")))
         raw = ber.encode_oid_content(arcs)
-        hit = (arcs, raw, ber.tlv(ber.OID, raw))
-        if len(_OIDS) < _OIDS_MAX:
-            _OIDS[oid] = hit
+        hit = _OIDS.put(oid, (arcs, raw, ber.tlv(ber.OID, raw)))
     return hit
 
 
@@ -75,11 +75,12 @@ class MibView:
         body = self.respond_pdu(req, overhead=60 + len(req.community))
         return None if body is None else pdu.wrap(req.version, req.community, body)
 
-    def respond_pdu(self, req: pdu.Message, *, overhead: int = 60) -> bytes | None:
+    def respond_pdu(self, req: pdu.Message, *, overhead: int = 60, max_size: int | None = None) -> bytes | None:
         """The Response PDU alone (what SNMPv3 wraps in a scoped PDU); ``overhead`` is what the
-        wrapping adds, so that the whole message fits in ``max_size``."""
+        wrapping adds, so that the whole message fits in ``max_size`` — the view's own, or the
+        requester's if smaller (SNMPv3's msgMaxSize, RFC 3412 §6.1)."""
         n = len(self.keys)
-        budget = self.max_size - overhead
+        budget = min(self.max_size, max_size or self.max_size) - overhead
         names = [ber.oid_of(raw) for raw, _, _ in req.varbinds]
         out: list[bytes] = []
         if req.pdu_type == pdu.GET:

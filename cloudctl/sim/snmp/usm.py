@@ -1,241 +1,177 @@
-"""SNMPv3 for the simulated agents: the RFC 3412 message, the RFC 3414 User-based Security Model
-with SHA-2 authentication (RFC 7860) and AES-128 privacy (RFC 3826).
+"""SNMPv3 for the simulated agents: the authoritative side of RFC 3412 and the RFC 3414
+User-based Security Model, with every protocol the client speaks (MD5, SHA-1, SHA-2; DES,
+AES-128, AES-192/256 in both key extensions) from :mod:`cloudctl.snmp.usm` and
+:mod:`cloudctl.snmp.v3msg`.
 
-Enough of an authoritative engine for a manager (pysnmp, net-snmp's tools) to discover it and
-poll it: engine-ID discovery answers with a ``usmStatsUnknownEngineIDs`` Report, unknown users
-and bad digests with their Reports, like net-snmp's agent. The time window is not enforced.
+It behaves as net-snmp's ``snmpd`` does (``tests/integration/test_sim_snmp.py`` and
+``test_snmpd.py`` check both the same way):
+
+- a request for another engine ID (discovery sends an empty one) gets a ``usmStatsUnknownEngineIDs``
+  Report with this engine's ID, boots and time; an unknown user ``usmStatsUnknownUserNames``; a
+  level the user has no keys for ``usmStatsUnsupportedSecLevels``; a bad digest
+  ``usmStatsWrongDigests`` — all unauthenticated;
+- the time window is enforced (RFC 3414 §3.2 step 7a): another engine boots, or a time more than
+  150 s away, gets an *authenticated* ``usmStatsNotInTimeWindows`` Report carrying the right ones;
+- privacy parameters of the wrong size get ``usmStatsDecryptionErrors``; a scoped PDU that does
+  not decrypt into one (another privacy key or protocol) is dropped silently, like snmpd;
+- a user with a privacy key must use authPriv (snmpd's ``rouser NAME priv``): a request at a
+  lower level is answered with error-status authorizationError;
+- :meth:`UsmAgent.reboot` raises engine boots and restarts the engine time, as a device reboot.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cloudctl.snmp import ber, pdu
+from cloudctl.snmp import ber, pdu, usm, v3msg
 from cloudctl.snmp.ber import DecodeError
+from cloudctl.snmp.v3msg import FLAG_AUTH, FLAG_PRIV, FLAG_REPORTABLE, REPORT_OIDS
 
-VERSION_3 = 3
-USM_SECURITY_MODEL = 3
-FLAG_AUTH, FLAG_PRIV, FLAG_REPORTABLE = 1, 2, 4
+VERSION_3 = v3msg.VERSION_3
+AUTH = usm.AUTH  # the auth protocols a simulated user may have
+PRIV = usm.PRIV
+TIME_WINDOW = 150
+AUTHORIZATION_ERROR = 16
+_INT_MAX = 0x7FFFFFFF
 
-_STATS = "1.3.6.1.6.3.15.1.1"
-UNSUPPORTED_SEC_LEVELS = _STATS + ".1.0"
-UNKNOWN_USER_NAMES = _STATS + ".3.0"
-UNKNOWN_ENGINE_IDS = _STATS + ".4.0"
-WRONG_DIGESTS = _STATS + ".5.0"
-DECRYPTION_ERRORS = _STATS + ".6.0"
-
-# auth protocol → (hash, length of the truncated HMAC in msgAuthenticationParameters)
-AUTH = {
-    "md5": (hashlib.md5, 12),
-    "sha": (hashlib.sha1, 12),
-    "sha224": (hashlib.sha224, 16),
-    "sha256": (hashlib.sha256, 24),
-    "sha384": (hashlib.sha384, 32),
-    "sha512": (hashlib.sha512, 48),
-}
-
-
-def password_to_key(password: bytes, hash_fn) -> bytes:  # noqa: ANN001
-    """RFC 3414 A.2: hash of 1 MiB of the repeated password."""
-    if not password:
-        raise ValueError("empty SNMPv3 password")
-    stream = (password * (1_048_576 // len(password) + 1))[:1_048_576]
-    return hash_fn(stream).digest()
-
-
-def localize(key: bytes, engine_id: bytes, hash_fn) -> bytes:  # noqa: ANN001
-    return hash_fn(key + engine_id + key).digest()
-
-
-def _aes_cfb(key: bytes, iv: bytes, data: bytes, *, encrypt: bool) -> bytes:
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
-
-    try:
-        from cryptography.hazmat.decrepit.ciphers.modes import CFB
-    except ImportError:  # cryptography < 43
-        from cryptography.hazmat.primitives.ciphers.modes import CFB
-    cipher = Cipher(algorithms.AES(key), CFB(iv))
-    op = cipher.encryptor() if encrypt else cipher.decryptor()
-    return op.update(data) + op.finalize()
+# kept for readers of the counters: the usmStats OIDs
+UNSUPPORTED_SEC_LEVELS = REPORT_OIDS["unsupportedSecLevel"]
+NOT_IN_TIME_WINDOWS = REPORT_OIDS["notInTimeWindow"]
+UNKNOWN_USER_NAMES = REPORT_OIDS["unknownUserName"]
+UNKNOWN_ENGINE_IDS = REPORT_OIDS["unknownEngineID"]
+WRONG_DIGESTS = REPORT_OIDS["wrongDigest"]
+DECRYPTION_ERRORS = REPORT_OIDS["decryptionError"]
 
 
 @dataclass(frozen=True)
 class UsmUser:
-    """A v3 user the simulated agents accept (authPriv with AES-128, or authNoPriv)."""
+    """A v3 user the simulated agents accept: authNoPriv without a privacy password, authPriv with one."""
 
     name: str
     auth_protocol: str
     auth_password: str
-    priv_password: str | None = None  # AES-128 when set
+    priv_password: str | None = None
+    priv_protocol: str = "aes128"
 
     def master_keys(self) -> tuple[bytes, bytes | None]:
-        hash_fn = AUTH[self.auth_protocol][0]
-        auth = password_to_key(self.auth_password.encode(), hash_fn)
-        priv = password_to_key(self.priv_password.encode(), hash_fn) if self.priv_password else None
-        return auth, priv
+        """(Ku auth, Ku priv): the RFC 3414 A.2 hash of each password (~2 ms each: compute once)."""
+        auth = usm.auth_protocol(self.auth_protocol)
+        ku_priv = usm.password_to_key(self.priv_password.encode(), auth) if self.priv_password else None
+        return usm.password_to_key(self.auth_password.encode(), auth), ku_priv
 
 
 @dataclass
-class _Parsed:
-    msg_id: int
-    flags: int
-    engine_id: bytes
-    boots: int
-    engine_time: int
-    user: bytes
-    auth_params: tuple[int, int]  # start, stop inside the datagram
-    priv_params: bytes
-    scoped: tuple[int, int, int, int]  # tag, TLV start, content start, stop
-
-
-def _parse(data: bytes) -> _Parsed:
-    end = len(data)
-    s0, s1 = ber.expect(data, 0, end, ber.SEQUENCE)
-    if s1 != end:
-        raise DecodeError("trailing octets")
-    version, pos = ber.read_int(data, s0, s1)
-    if version != VERSION_3:
-        raise DecodeError("not SNMPv3")
-    g0, g1 = ber.expect(data, pos, s1, ber.SEQUENCE)
-    msg_id, p = ber.read_int(data, g0, g1)
-    _max_size, p = ber.read_int(data, p, g1)
-    f0, f1 = ber.expect(data, p, g1, ber.OCTET_STRING)
-    if f1 - f0 != 1:
-        raise DecodeError("msgFlags must be one octet")
-    model, _ = ber.read_int(data, f1, g1)
-    if model != USM_SECURITY_MODEL:
-        raise DecodeError("not USM")
-    o0, o1 = ber.expect(data, g1, s1, ber.OCTET_STRING)
-    u0, u1 = ber.expect(data, o0, o1, ber.SEQUENCE)
-    e0, e1 = ber.expect(data, u0, u1, ber.OCTET_STRING)
-    boots, p = ber.read_int(data, e1, u1)
-    engine_time, p = ber.read_int(data, p, u1)
-    n0, n1 = ber.expect(data, p, u1, ber.OCTET_STRING)
-    a0, a1 = ber.expect(data, n1, u1, ber.OCTET_STRING)
-    v0, v1 = ber.expect(data, a1, u1, ber.OCTET_STRING)
-    tag, d0, d1 = ber.read_header(data, o1, s1)
-    if d1 != s1 or tag not in (ber.SEQUENCE, ber.OCTET_STRING):
-        raise DecodeError("bad msgData")
-    return _Parsed(msg_id, data[f0], data[e0:e1], boots, engine_time, data[n0:n1], (a0, a1), data[v0:v1], (tag, o1, d0, d1))
+class _Keys:
+    user: UsmUser
+    user_tlv: bytes
+    auth: usm.Authenticator
+    priv: usm.Privacy | None
 
 
 class UsmAgent:
     """The SNMPv3 side of one simulated agent (one engine ID)."""
 
     def __init__(self, engine_id: bytes, users: dict[str, tuple[UsmUser, bytes, bytes | None]], *,
-                 started: float | None = None, clock=time.time) -> None:
+                 started: float | None = None, clock: Callable[[], float] = time.time, boots: int = 1) -> None:
         self.engine_id = engine_id
+        self._engine_tlv = ber.tlv(ber.OCTET_STRING, engine_id)
         self._clock = clock
         self._started = clock() if started is None else started
-        self.boots = 1
-        # user name → (user, localized auth key, localized priv key)
-        self._users = {}
+        self.boots = boots
+        self._users: dict[bytes, _Keys] = {}
         for name, (user, ku_auth, ku_priv) in users.items():
-            hash_fn = AUTH[user.auth_protocol][0]
-            self._users[name.encode()] = (
-                user, localize(ku_auth, engine_id, hash_fn), localize(ku_priv, engine_id, hash_fn)[:16] if ku_priv else None,
-            )
-        self.counters = dict.fromkeys((UNSUPPORTED_SEC_LEVELS, UNKNOWN_USER_NAMES, UNKNOWN_ENGINE_IDS, WRONG_DIGESTS, DECRYPTION_ERRORS), 0)
+            a = usm.auth_protocol(user.auth_protocol)
+            priv = None
+            if ku_priv is not None:
+                p = usm.priv_protocol(user.priv_protocol)
+                priv = usm.Privacy(p, usm.localized_priv_key(p, a, ku_priv, engine_id))
+            self._users[name.encode()] = _Keys(user, ber.tlv(ber.OCTET_STRING, name.encode()), usm.Authenticator(a, usm.localize(ku_auth, engine_id, a)), priv)
+        self.counters = dict.fromkeys(REPORT_OIDS.values(), 0)
+        self.counters["asn_parse_errors"] = 0
         self._salt = int.from_bytes(os.urandom(8), "big")
 
-    def _time(self) -> int:
-        return int(self._clock() - self._started) & 0x7FFFFFFF
+    def time(self) -> int:
+        return int(self._clock() - self._started) & _INT_MAX
+
+    def reboot(self) -> None:
+        """A device reboot: engine boots + 1, engine time from zero."""
+        self.boots += 1
+        self._started = self._clock()
 
     def handle(self, data: bytes, respond_pdu: Callable[..., bytes | None]) -> bytes | None:
-        """The datagram to send back for an SNMPv3 request, or None to stay silent."""
-        m = _parse(data)
-        tag, t0, d0, d1 = m.scoped
+        """The datagram to send back for an SNMPv3 request, or None to stay silent.
+        Raises :class:`DecodeError` for a datagram that is not an SNMPv3/USM message."""
+        m = v3msg.parse(data)
         if m.engine_id != self.engine_id:
-            return self._report(m, UNKNOWN_ENGINE_IDS, self._plain_request_id(data, m))
-        entry = self._users.get(m.user)
-        if entry is None:
-            return self._report(m, UNKNOWN_USER_NAMES, self._plain_request_id(data, m))
-        user, auth_key, priv_key = entry
-        wants_priv = bool(m.flags & FLAG_PRIV)
-        if not m.flags & FLAG_AUTH or (wants_priv and priv_key is None):
-            return self._report(m, UNSUPPORTED_SEC_LEVELS, self._plain_request_id(data, m))
-        hash_fn, n = AUTH[user.auth_protocol]
-        a0, a1 = m.auth_params
-        zeroed = data[:a0] + bytes(a1 - a0) + data[a1:]
-        if a1 - a0 != n or not hmac.compare_digest(hmac.new(auth_key, zeroed, hash_fn).digest()[:n], data[a0:a1]):
-            return self._report(m, WRONG_DIGESTS, 0)
-        if wants_priv:
-            if tag != ber.OCTET_STRING or len(m.priv_params) != 8:
-                return self._report(m, DECRYPTION_ERRORS, 0)
-            iv = m.boots.to_bytes(4, "big") + m.engine_time.to_bytes(4, "big") + m.priv_params
-            scoped = _aes_cfb(priv_key, iv, data[d0:d1], encrypt=False)
+            return self._report(m, "unknownEngineID", data)
+        keys = self._users.get(m.user)
+        if keys is None:
+            return self._report(m, "unknownUserName", data)
+        level = m.level
+        if level & FLAG_PRIV and keys.priv is None:
+            return self._report(m, "unsupportedSecLevel", data)
+        if level & FLAG_AUTH:
+            if not keys.auth.verify(data, m.auth_start, m.auth_stop):
+                return self._report(m, "wrongDigest", data)
+            now = self.time()
+            if m.boots != self.boots or self.boots == _INT_MAX or abs(m.time - now) > TIME_WINDOW:
+                return self._report(m, "notInTimeWindow", data, keys=keys)
+        if level & FLAG_PRIV:
             try:
-                req = self._scoped_pdu(scoped, 0, len(scoped))
+                plain = keys.priv.decrypt(data[m.content_start:m.data_stop], m.boots, m.time, m.priv_params)
+            except usm.PrivacyError:
+                return self._report(m, "decryptionError", data)
+            try:
+                _, _, req = v3msg.decode_scoped(plain, 0, len(plain), padded=keys.priv.protocol.cipher == "des")
             except DecodeError:
-                return self._report(m, DECRYPTION_ERRORS, 0)
+                self.counters["asn_parse_errors"] += 1  # snmpd: snmpInASNParseErrs, no answer
+                return None
         else:
-            if tag != ber.SEQUENCE:
-                raise DecodeError("plaintext scoped PDU expected")
-            req = self._scoped_pdu(data, t0, d1)
-        body = respond_pdu(req, overhead=200 + len(m.user) + len(self.engine_id))
+            _, _, req = v3msg.decode_scoped(data, m.data_start, m.data_stop)
+        required = FLAG_AUTH | FLAG_PRIV if keys.priv is not None else FLAG_AUTH
+        if level & required != required:  # VACM (snmpd's "rouser NAME priv|auth"): access at the user's full level only
+            body: bytes | None = pdu.encode_pdu(pdu.RESPONSE, req.request_id, AUTHORIZATION_ERROR, 0, b"")
+        else:
+            body = respond_pdu(req, overhead=220 + len(m.user) + len(self.engine_id), max_size=m.max_size)
         if body is None:
             return None
-        return self._message(m, m.flags & (FLAG_AUTH | FLAG_PRIV), body, (auth_key, priv_key, hash_fn, n))
+        return self._message(m, level, body, keys)
 
-    @staticmethod
-    def _scoped_pdu(data: bytes, start: int, stop: int) -> pdu.Message:
-        s0, s1 = ber.expect(data, start, stop, ber.SEQUENCE)
-        _, c1 = ber.expect(data, s0, s1, ber.OCTET_STRING)  # contextEngineID
-        _, n1 = ber.expect(data, c1, s1, ber.OCTET_STRING)  # contextName
-        return pdu.decode_pdu(data, n1, s1)
-
-    def _plain_request_id(self, data: bytes, m: _Parsed) -> int:
-        tag, t0, _, d1 = m.scoped
-        if tag != ber.SEQUENCE:
+    def _request_id(self, data: bytes, m: v3msg.Parsed) -> int:
+        """The request-id of a plaintext scoped PDU (0 when it is encrypted or unreadable)."""
+        if m.data_tag != ber.SEQUENCE:
             return 0
         try:
-            return self._scoped_pdu(data, t0, d1).request_id
+            return v3msg.decode_scoped(data, m.data_start, m.data_stop)[2].request_id
         except DecodeError:
             return 0
 
-    def _report(self, m: _Parsed, counter_oid: str, request_id: int) -> bytes | None:
-        self.counters[counter_oid] += 1
+    def _report(self, m: v3msg.Parsed, kind: str, data: bytes, keys: _Keys | None = None) -> bytes | None:
+        oid = REPORT_OIDS[kind]
+        self.counters[oid] += 1
         if not m.flags & FLAG_REPORTABLE:
             return None
-        vb = pdu.encode_varbind(ber.encode_oid(counter_oid), ber.encode_value(ber.COUNTER32, self.counters[counter_oid]))
-        body = pdu.encode_pdu(pdu.REPORT, request_id, 0, 0, [vb])
-        return self._message(m, 0, body, None)
+        vb = pdu.encode_varbind(ber.encode_oid(oid), ber.encode_value(ber.COUNTER32, self.counters[oid]))
+        body = pdu.encode_pdu(pdu.REPORT, self._request_id(data, m), 0, 0, [vb])
+        # a notInTimeWindow report is authenticated (RFC 3414 §3.2 step 7a), the others are not
+        return self._message(m, FLAG_AUTH if keys is not None else 0, body, keys)
 
-    def _message(self, m: _Parsed, level: int, body: bytes, keys: tuple | None) -> bytes:
-        scoped = ber.tlv(ber.SEQUENCE, ber.tlv(ber.OCTET_STRING, self.engine_id) + ber.tlv(ber.OCTET_STRING, b"") + body)
-        boots, now = self.boots, self._time()
+    def _message(self, m: v3msg.Parsed, level: int, body: bytes, keys: _Keys | None) -> bytes:
+        boots, now = self.boots, self.time()
+        scoped = v3msg.scoped_pdu(self.engine_id, b"", body)
         priv_params = b""
-        auth_len = 0
-        if keys is not None:
-            auth_key, priv_key, hash_fn, auth_len = keys
-            if level & FLAG_PRIV:
-                self._salt = (self._salt + 1) & 0xFFFFFFFFFFFFFFFF
-                priv_params = self._salt.to_bytes(8, "big")
-                iv = boots.to_bytes(4, "big") + now.to_bytes(4, "big") + priv_params
-                msg_data = ber.tlv(ber.OCTET_STRING, _aes_cfb(priv_key, iv, scoped, encrypt=True))
-            else:
-                msg_data = scoped
+        if level & FLAG_PRIV:
+            self._salt = (self._salt + 1) & 0xFFFFFFFFFFFFFFFF
+            ciphertext, priv_params = keys.priv.encrypt(scoped, boots, now, self._salt)
+            msg_data = ber.tlv(ber.OCTET_STRING, ciphertext)
         else:
             msg_data = scoped
-        placeholder = bytes(auth_len)
-        usm = ber.tlv(ber.SEQUENCE, ber.tlv(ber.OCTET_STRING, self.engine_id) + ber.encode_int(boots) + ber.encode_int(now)
-                      + ber.tlv(ber.OCTET_STRING, m.user) + ber.tlv(ber.OCTET_STRING, placeholder) + ber.tlv(ber.OCTET_STRING, priv_params))
-        header = ber.tlv(ber.SEQUENCE, ber.encode_int(m.msg_id) + ber.encode_int(65507) + ber.tlv(ber.OCTET_STRING, bytes((level,)))
-                         + ber.encode_int(USM_SECURITY_MODEL))
-        usm_tlv = ber.tlv(ber.OCTET_STRING, usm)
-        out = ber.tlv(ber.SEQUENCE, ber.encode_int(VERSION_3) + header + usm_tlv + msg_data)
-        if keys is None:
-            return out
-        # msgAuthenticationParameters is computed over the message with itself zeroed, then filled in.
-        usm_at = out.index(usm_tlv)
-        auth_at = usm_at + usm_tlv.index(ber.tlv(ber.OCTET_STRING, m.user) + ber.tlv(ber.OCTET_STRING, placeholder)) + len(ber.tlv(ber.OCTET_STRING, m.user)) + 2
-        digest = hmac.new(keys[0], out, keys[2]).digest()[:auth_len]
-        return out[:auth_at] + digest + out[auth_at + auth_len:]
+        user_tlv = keys.user_tlv if keys is not None else ber.tlv(ber.OCTET_STRING, m.user)
+        return v3msg.encode(m.msg_id, level, self._engine_tlv, boots, now, user_tlv, keys.auth if level & FLAG_AUTH else None,
+                            priv_params, msg_data)
 
 
 def is_v3(data: bytes) -> bool:
