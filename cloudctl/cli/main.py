@@ -40,6 +40,11 @@ GROUPS: dict[str, tuple[str, str | None]] = {
     "migrate": ("cloudctl.cli.migrate_cmd:app", "Migration progress and the plan's KPIs (上云迁移).\n\nExample:  cloudctl migrate kpis -o csv"),
     "policy": ("cloudctl.cli.policy_cmd:app", "Check the inventory against the plan's policies (CI).\n\n"
                "Example:  cloudctl policy check policies/ --fail-on high"),
+    "alerts": (
+        "cloudctl.cli.alerts_cmd:app",
+        "Deliver alerts to DingTalk (钉钉) robots for Alertmanager.\n\n"
+        "Example:  cloudctl alerts relay --config agents/alertmanager/relay.yaml",
+    ),
     "snapshots": ("cloudctl.cli.store_cmd:snapshots_app", None),  # help: the listing's docstring
     "store": ("cloudctl.cli.store_cmd:store_app", "The store itself: schema upgrades.\n\nExample:  cloudctl store upgrade --dry-run"),
     "audit": ("cloudctl.cli.audit_cmd:app", "The tamper-evident log of every change `apply` made (SM3 chain).\n\nExample:  cloudctl audit verify"),
@@ -114,7 +119,18 @@ def main(argv: list[str] | None = None, *, application: typer.Typer | None = Non
     """Run the CLI; return the exit code. The only place exceptions become messages.
 
     ``application`` replaces the cloudctl app (tests pass a small one to exercise the boundary).
+    The language an invocation chose (--lang, the config) ends with it: code that runs after in
+    the same process (tests) sees the locale's again.
     """
+    from cloudctl.i18n import set_language
+
+    try:
+        return _main(argv, application)
+    finally:
+        set_language(None)
+
+
+def _main(argv: list[str] | None, application: typer.Typer | None) -> int:
     from cloudctl.cli.output import error
     from cloudctl.errors import CloudctlError, ExitCode
     from cloudctl.i18n import set_language, t

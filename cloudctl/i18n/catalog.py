@@ -5,6 +5,7 @@ area); this module merges them. A test checks every key has both languages and e
 """
 
 from cloudctl.i18n.catalog_agent import MESSAGES as _agent
+from cloudctl.i18n.catalog_alerts import MESSAGES as _alerts
 from cloudctl.i18n.catalog_cli import MESSAGES as _cli
 from cloudctl.i18n.catalog_col import MESSAGES as _col
 from cloudctl.i18n.catalog_cloud import MESSAGES as _cloud
@@ -48,6 +49,6 @@ CORE: dict[str, dict[str, str]] = {
 }
 
 MESSAGES: dict[str, dict[str, str]] = {
-    **CORE, **_cli, **_col, **_cloud, **_policy, **_migration, **_inventory, **_agent, **_report, **_report_xlsx, **_sim_snmp,
-    **_sim_cloud, **_errors, **_store, **_security, **_plan,
+    **CORE, **_cli, **_col, **_cloud, **_policy, **_migration, **_inventory, **_agent, **_alerts, **_report, **_report_xlsx,
+    **_sim_snmp, **_sim_cloud, **_errors, **_store, **_security, **_plan,
 }

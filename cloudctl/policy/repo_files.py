@@ -51,7 +51,7 @@ class SecretField:
     file: str
     field: str
     key: str
-    kind: str  # env | file | literal
+    kind: str  # env | file | template | literal
     location: Location
 
     @property
@@ -161,11 +161,22 @@ def _protocol(value: object) -> str | None:
     return value.strip().lower() if isinstance(value, str) and value.strip() else None
 
 
+# A whole value that only invokes a named Go template (``{{ template "wecom_api_secret" . }}``): a
+# reference, like env:/file:. Alertmanager 0.25 renders the WeCom secret as a template and has no
+# file option for it, so the value lives in a template file outside the repository.
+TEMPLATE_REFERENCE = re.compile(r'^\{\{-?\s*template\s+"[A-Za-z0-9_.-]+"\s+\.\s*-?\}\}$')
+
+
+def secret_kind(value: str) -> str:
+    """``env`` | ``file`` | ``template`` (a Go template reference) | ``literal``."""
+    return "template" if TEMPLATE_REFERENCE.match(value.strip()) else Secret(value).kind
+
+
 def _walk(doc: yamlfile.Document, data: object, path: tuple, out: list[SecretField]) -> None:
     if isinstance(data, dict):
         for k, v in data.items():
             if isinstance(v, str) and isinstance(k, str) and SECRET_KEY.match(k) and v:
-                out.append(SecretField(doc.path, yamlfile.format_path(path + (k,)), k, Secret(v).kind, doc.where(path + (k,))))
+                out.append(SecretField(doc.path, yamlfile.format_path(path + (k,)), k, secret_kind(v), doc.where(path + (k,))))
             else:
                 _walk(doc, v, path + (k,), out)
     elif isinstance(data, list):

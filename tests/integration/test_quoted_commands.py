@@ -16,7 +16,8 @@ from the files themselves, so a new quotation is checked without editing this te
   a store synced from the simulators; `--config` is the simulators' config; the ids of servers
   from another run are replaced by one of ours; `--prometheus URL` is a real Prometheus scraping
   a real agent on the SNMP simulator, and `--metrics URL` that agent;
-- `sim serve` / `sim snmp` are started and must print `ready` and exit 0 on SIGTERM; `demo` runs
+- `sim serve` / `sim snmp` / `alerts relay` (on a relay.yaml of the test's) are started and must
+  print `ready` and exit 0 on SIGTERM; `demo` runs
   for half a minute and has its own end-to-end test (tests/e2e/test_demo.py): here it is parsed.
 
 A command "runs" when it exits 0 (1 where it is a check: `policy check`, `diff --exit-code`), or
@@ -51,7 +52,7 @@ NOT_INSTRUCTIONS = {"agents/prometheus/tests/rules_test.yml"}
 PARSE_ONLY = {("demo",): "tests/e2e/test_demo.py runs `cloudctl demo`"}
 # Commands that ask on a terminal before they act; quoted with --yes they run here.
 INTERACTIVE = {("apply",): "--yes"}
-LONG_RUNNING = {("sim", "serve"), ("sim", "snmp")}
+LONG_RUNNING = {("sim", "serve"), ("sim", "snmp"), ("alerts", "relay")}
 PLACEHOLDERS = {"KIND", "ID", "PATH", "FILE", "DIR", "S", "P", "K", "N"}
 # Quoted commands known not to run, each with the issue that fixes it. Checked both ways: while
 # listed here it must still fail (a fixed one must be taken off the list), and nothing else may.
@@ -228,6 +229,7 @@ class World:
     agent_url: str  # a real agent's /metrics (离石区... here 交口县) on the SNMP simulator
     prometheus_url: str  # a real Prometheus scraping it
     node_id: str
+    relay_config: Path  # a relay.yaml on a free port whose robot credentials are files in tmp
     written: dict[str, str] = field(default_factory=dict)  # file names quoted commands wrote -> where they went
 
 
@@ -268,7 +270,12 @@ def world(tmp_path_factory) -> World:  # noqa: ANN201
         prom, _ = _start([need("prometheus"), f"--config.file={prom_cfg}", f"--storage.tsdb.path={tmp / 'prom'}",
                           f"--web.listen-address=127.0.0.1:{port}", "--log.level=info"], r"Server is ready to receive web requests", tmp, "prometheus")
         procs.append(prom)
-        yield World(tmp, cfg, store, server_id, f"http://{agent_addr}/metrics", f"http://127.0.0.1:{port}", "jiaokou-core-01")
+        relay_cfg = tmp / "relay.yaml"
+        (tmp / "robot.token").write_text("quoted-test-token", encoding="utf-8")
+        (tmp / "robot.secret").write_text("SEC-quoted-test", encoding="utf-8")
+        relay_cfg.write_text(f"listen: 127.0.0.1:0\ninventory: {INVENTORY}\n"
+                             "robots: {jiaokou: {access_token: 'file:robot.token', secret: 'file:robot.secret'}}\n", encoding="utf-8")
+        yield World(tmp, cfg, store, server_id, f"http://{agent_addr}/metrics", f"http://127.0.0.1:{port}", "jiaokou-core-01", relay_cfg)
     finally:
         for p in reversed(procs):
             _stop(p)
@@ -284,6 +291,10 @@ def _prepare(args: list[str], w: World) -> list[str]:
         nxt = args[i + 1] if i + 1 < len(args) else None
         if a in ("--store",) and nxt:
             out += [a, str(w.store)]
+            i += 2
+            continue
+        if a == "--config" and nxt and path == ["alerts", "relay"]:
+            out += [a, str(w.relay_config)]  # the shipped relay.yaml needs the robots' secrets and port 9097
             i += 2
             continue
         if a in ("--config", "-c") and nxt and nxt != "examples/cloudctl.yaml":
