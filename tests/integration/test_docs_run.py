@@ -41,6 +41,9 @@ SKIP: dict[tuple[str, str, str | None], str] = {
     ("docs/guide.md", r"cloudctl sync -p tianhe", None): "needs the timer's sync running at the same time against the team store",
     ("docs/guide.md", r"head -3 /var/lib/prometheus/", None): "reads the metrics file the team store's sync wrote on the sync host",
     ("docs/guide.md", r"cloudctl snapshots prune --keep-last 2 --dry-run", None): "lists the team store's snapshots (no --store: the sync host's config)",
+    # "Get alerts for my county": the test alert goes to the team's running Alertmanager; the
+    # end-to-end alert test (tests/e2e) starts a real one and checks the delivery.
+    ("docs/guide.md", r"amtool alert add --alertmanager.url=", None): "sends a test alert to the team's Alertmanager on :9093",
     ("README.md", r"make demo", None): "the same run as the guide's `cloudctl demo --keep-running`, which test_the_guide starts",
     ("README.md", r"make test", None): "the whole test suite, from inside the test suite",
     ("README.md", r"\. \.venv/bin/activate", None): "the test puts the .venv's bin on PATH itself",
