@@ -34,8 +34,9 @@ def dataset():
 
 
 def os_cfg(password: str = CREDS.password, **kw) -> OpenStackProvider:
+    kw.setdefault("max_retries", 6)
     return OpenStackProvider(driver="openstack", auth_url="http://tianhe.sim/identity/v3", username=CREDS.username,
-                             password=Secret(password), project="admin", all_tenants=True, page_size=25, max_retries=6, **kw)
+                             password=Secret(password), project="admin", all_tenants=True, page_size=25, **kw)
 
 
 def do_sync(store: Store, apps: dict, cfgs: dict) -> object:
@@ -51,7 +52,7 @@ def test_sync_stores_every_resource_of_the_cloud_once(tmp_path, dataset):
     cloud = dataset.clouds["tianhe"]
     store = Store.open(tmp_path / "s.db", create=True)
     result = do_sync(store, {"tianhe": sim_os.openstack_app(cloud)}, {"tianhe": os_cfg()})
-    assert not result.partial, result.failed
+    assert not result.partial, (result.failed, result.stale)
     servers = list(store.resources("server"))
     assert sorted(s.id for s in servers) == sorted(s.id for s in cloud.servers)
     assert len(list(store.resources("volume"))) == len(cloud.volumes)
@@ -66,8 +67,11 @@ def test_faults_still_give_a_complete_snapshot(tmp_path, dataset):
     cloud = dataset.clouds["tianhe"]
     faults = Faults(throttle_burst=2, throttle_every=15, retry_after=0, error_rate=0.05, truncate_rate=0.05, token_uses=20, seed=3)
     store = Store.open(tmp_path / "s.db", create=True)
-    result = do_sync(store, {"tianhe": sim_os.openstack_app(cloud, faults)}, {"tianhe": os_cfg()})
-    assert not result.partial, result.failed
+    # About one request in four meets a fault here; with 7 attempts a request still gave up in ~2 %
+    # of runs (more under load, when retries arrive together in the throttled slots), so allow 11:
+    # what is checked is that every fault is survived, not how many attempts that takes.
+    result = do_sync(store, {"tianhe": sim_os.openstack_app(cloud, faults)}, {"tianhe": os_cfg(max_retries=10)})
+    assert not result.partial, (result.failed, result.stale)
     assert len(list(store.resources("server"))) == len(cloud.servers)
     assert len(list(store.resources("volume"))) == len(cloud.volumes)
     # every configured fault was served, several times: the snapshot is complete despite them
@@ -193,7 +197,7 @@ def test_alternative_auth_methods_work_against_the_simulators(tmp_path, dataset)
     apps = {"huawei": huawei_app(hw), "xinchuang": zstack_app(dataset.clouds["xinchuang"]), "tianhe": sim_os.openstack_app(dataset.clouds["tianhe"])}
     store = Store.open(tmp_path / "s.db", create=True)
     result = do_sync(store, apps, cfgs)
-    assert not result.partial, result.failed
+    assert not result.partial, (result.failed, result.stale)
     # an IAM token is scoped to one project: only that project's servers
     assert {s.extra["project_id"] for s in store.resources("server", provider="huawei")} == {pid}
     assert len(list(store.resources("server", provider="xinchuang"))) == len(dataset.clouds["xinchuang"].servers)
