@@ -81,6 +81,7 @@ def sync(
     second one waits up to --wait, then exits 1 naming the holder (host, pid, since). With
     'retention:' in the config, old snapshots are pruned afterwards.
 
+    \b
     Example:  cloudctl sync --wait 10m --metrics-file /var/lib/prometheus/node-exporter/cloudctl_sync.prom
     """
     from cloudctl.cli.console import stderr_console

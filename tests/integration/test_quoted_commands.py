@@ -56,12 +56,7 @@ LONG_RUNNING = {("sim", "serve"), ("sim", "snmp"), ("alerts", "relay")}
 PLACEHOLDERS = {"KIND", "ID", "PATH", "FILE", "DIR", "S", "P", "K", "N"}
 # Quoted commands known not to run, each with the issue that fixes it. Checked both ways: while
 # listed here it must still fail (a fixed one must be taken off the list), and nothing else may.
-KNOWN_BROKEN = {
-    "cloudctl sync --wait 10m --metrics-file /var/lib/prometheus/node-":
-        "`cloudctl sync --help` rewraps its example inside the path (docs/cli.md shows '.../node-' and "
-        "'exporter/cloudctl_sync.prom' on two lines); the sync docstring (branch store) must keep the "
-        "Example paragraph unwrapped (click's \\b) or shorter",
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,18 @@ def test_every_command_and_group_has_a_docstring_with_an_example_line():
     assert missing == [], f"commands without a docstring with an 'Example:' line: {missing}"
 
 
+def test_every_example_shows_on_one_line_as_written():
+    """An example rewrapped by --help breaks where a reader copies it (the sync example was cut
+    inside its path, `.../node-` / `exporter/...`, so the quoted command did not run)."""
+    broken = []
+    for path, cmd, ctx in commands():
+        shown = [line.strip() for line in cmd.get_help(ctx).splitlines()]
+        for example in re.findall(r"^\s*(Example:\s+\S.*?)\s*$", cmd.help or "", re.M):
+            if " ".join(example.split()) not in (" ".join(line.split()) for line in shown):
+                broken.append(f"{path}: {example}")
+    assert broken == [], "examples wrapped by --help (keep them short, or put \\b before the paragraph):\n" + "\n".join(broken)
+
+
 def test_the_walk_finds_every_registered_command():
     from cloudctl.cli.main import COMMANDS, GROUPS
 
