@@ -238,9 +238,14 @@ def _table(rows: list[dict[str, Any]], cols: list[str], stream: TextIO, *, title
     # On a terminal a listing says how many rows it has; piped, the last line stays data.
     caption = t("cli.rows", rows=len(rows)) if console.is_terminal and summary is None else None
     table = Table(title=title, caption=caption, caption_justify="left", show_lines=False, header_style="bold")
-    for c in cols:
-        h = header(c, headers)
-        table.add_column(h, overflow="fold", min_width=min(cell_len(h), 16))
+    heads = [header(c, headers) for c in cols]
+    # Headers unbroken where they fit; where they do not, Rich folds them rather than cutting the
+    # table at the terminal's edge (a minimum width it cannot meet drops the columns on the right).
+    mins = [min(cell_len(h), 16) for h in heads]
+    if sum(mins) + 3 * len(heads) + 1 > console.width:
+        mins = [None] * len(heads)
+    for h, least in zip(heads, mins):
+        table.add_column(h, overflow="fold", min_width=least)
     for r in rows:
         table.add_row(*(_cell(lookup(r, c)) for c in cols))
     console.print(table)

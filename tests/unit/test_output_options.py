@@ -227,6 +227,20 @@ def test_a_listing_on_a_terminal_says_how_many_rows(store):
     assert "rows" not in lines(piped)[-1]
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("width", [80, 120, 160])
+def test_a_wide_table_folds_its_headers_instead_of_losing_columns(cli, store, monkeypatch, lang, width):
+    """capacity's 14 columns did not fit 120 or 160 columns: Rich cut the table at the terminal's
+    edge, and the columns on the right (disk, utilisation) were silently missing."""
+    monkeypatch.setenv("COLUMNS", str(width))
+    code, out, _ = cli("--lang", lang, "capacity", "--store", store)
+    from rich.cells import cell_len
+
+    table = [line for line in lines(out) if line[:1] in "┏┃┡│└"]
+    assert code == 0 and table
+    assert all(line[-1] in "┓┃┩│┘" and cell_len(line) <= width for line in table), "\n".join(table[:4])
+
+
 # -- item 16: a simulator-written config warns once, when written ---------------------------------------
 
 def test_sim_written_config_does_not_repeat_its_literal_secret_warnings(cli, tmp_path):
