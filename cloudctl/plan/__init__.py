@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cloudctl.config import LoadedConfig
 from cloudctl.errors import StoreError
+from cloudctl.i18n import t
 from cloudctl.inventory import load_inventory
 from cloudctl.plan.compute import CloudView, compute_plan
 from cloudctl.plan.journal import applied_since, overlay
@@ -43,17 +44,17 @@ def make_plan(loaded: LoadedConfig, store, inventory_dir: Path, providers: list[
         from cloudctl.sync import sync
 
         result = sync(loaded, store, list(chosen), **(sync_kw or {}))
-        warnings += [f"refresh of {p} failed ({e}); its previous data is used" for p, e in sorted(result.failed.items())]
+        warnings += [t("plan.warn.refresh_failed", provider=p, error=e) for p, e in sorted(result.failed.items())]
     snap = latest_snapshot(store)
     # Each provider's latest complete data (the store keeps a failed provider's previous data).
     view = CloudView.build(*([r for p in chosen for r in store.resources(kind, provider=p)] for kind in ("server", "project", "quota")))
     writes = {}
     for name, cfg in chosen.items():
         if name not in view.projects:  # never synced: planning against nothing would "create" every tenant
-            warnings.append(f"provider {name} has no data in the store; run `cloudctl sync --provider {name}` first")
+            warnings.append(t("plan.warn.no_data", provider=name))
             continue
         if snap.providers.get(name, "ok") != "ok":
-            warnings.append(f"provider {name} failed in snapshot {snap.id}; planning against its data from an earlier sync")
+            warnings.append(t("plan.warn.failed_snapshot", provider=name, snapshot=snap.id))
         writes[name] = WRITES[cfg.driver]
     journal = overlay(view, applied_since(loaded.audit_log_path, snap.started, set(writes)))
     refused = {name: TAG_REFUSED.get(chosen[name].driver, frozenset()) for name in writes}

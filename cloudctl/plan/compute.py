@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from operator import itemgetter
 from typing import Any
 
+from cloudctl import i18n
 from cloudctl.inventory import Inventory
 from cloudctl.model import Resource
 from cloudctl.plan.model import ACTIONS, Change, Plan
@@ -150,8 +151,8 @@ def compute_plan(inv: Inventory, view: CloudView, writes: dict[str, frozenset[st
                            project_id=str(s.extra.get("project_id") or ""), system=owner))
     for sid, j in claims.empty:
         sel = inv.systems[sid].servers[j]
-        plan.warnings.append(f"{inv.path_location('systems', sid, 'servers', j)}: systems[{sid}].servers[{j}] "
-                             f"({sel.describe()}) matches no server in the snapshot")
+        where = inv.path_location("systems", sid, "servers", j)
+        plan.warnings.append(i18n.t("plan.warn.selector_empty", where=where, system=sid, index=j, selector=sel.describe()))
     order = {a: i for i, a in enumerate(ACTIONS)}
     plan.changes = sorted(out, key=lambda c: (c.provider, order[c.action], c.project, c.name, c.id))
     plan.unsupported.sort(key=lambda c: (c.provider, c.action, c.id))

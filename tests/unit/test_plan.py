@@ -9,6 +9,7 @@ claiming one server is exit 2 naming both places; --provider limits the plan; --
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -93,11 +94,11 @@ def test_provider_limits_the_plan(env):
     assert plan.unclaimed and all(u["provider"] == "tianhe" for u in plan.unclaimed)
 
 
-def test_cli_plan_writes_a_reviewable_file_and_exit_code_follows_diff(env, cli):
+def _config(env) -> Path:  # noqa: ANN001
+    """A cloudctl.yaml for the in-process providers' settings (plan never contacts them), every secret an unset variable."""
     import yaml
 
     cfg = env.tmp / "cloudctl.yaml"
-    # the in-process providers' settings (plan never contacts them), every secret an unset variable
     doc = {"store": str(env.tmp / "store.db"), "audit_log": str(env.audit_path), "inventory": str(env.inventory),
            "providers": {n: json.loads(p.model_dump_json()) for n, p in env.clouds.providers.items()}}
     for p in doc["providers"].values():
@@ -107,6 +108,11 @@ def test_cli_plan_writes_a_reviewable_file_and_exit_code_follows_diff(env, cli):
             if v is None or v == {}:
                 p.pop(k)
     cfg.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    return cfg
+
+
+def test_cli_plan_writes_a_reviewable_file_and_exit_code_follows_diff(env, cli):
+    cfg = _config(env)
     code, out, err = cli("--config", cfg, "--lang", "en", "plan", "--out", env.tmp / "plan.json", "--exit-code", "-o", "json")
     assert code == 1, err
     rows = json.loads(out)
@@ -118,6 +124,19 @@ def test_cli_plan_writes_a_reviewable_file_and_exit_code_follows_diff(env, cli):
     code, out, err = cli("--config", cfg, "--lang", "zh", "plan", "--provider", "huawei", "--exit-code")
     assert "计划：" in err or "无需变更" in err
     assert "ManageOne" in out  # the unsupported quota is shown, with what to do instead
+
+
+def test_plan_warnings_follow_the_language(env, cli):
+    """#13 item 13: under --lang zh the warning about a selector that claims nothing was English."""
+    systems = env.inventory / "systems.yaml"
+    systems.write_text(systems.read_text(encoding="utf-8").replace('name: "sys-0001-*"', 'name: "no-such-server-*"'), encoding="utf-8")
+    cfg = _config(env)
+    _, _, err = cli("--config", cfg, "--lang", "zh", "plan")
+    warning = [line for line in err.splitlines() if "systems[sys-0001].servers[0]" in line]
+    assert len(warning) == 1 and warning[0].startswith(f"警告：{systems}:2:")
+    assert warning[0].endswith("：`systems[sys-0001].servers[0]`（huawei/lvliang-zrzy/no-such-server-*）在快照中没有匹配的云主机")
+    _, _, err = cli("--config", cfg, "--lang", "en", "plan")
+    assert "systems[sys-0001].servers[0] (huawei/lvliang-zrzy/no-such-server-*) matches no server in the snapshot" in err
 
 
 def test_an_invalid_inventory_stops_before_anything_is_planned(env, cli):
