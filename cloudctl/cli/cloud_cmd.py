@@ -170,7 +170,22 @@ def _closed_values(field: str, rows: list[dict], st: "Store") -> list[str] | Non
         from cloudctl.model import KINDS
 
         return list(KINDS)
+    if field == "system":
+        return _known_systems(rows)
     return None
+
+
+def _known_systems(rows: list[dict]) -> list[str] | None:
+    """The inventory's system ids and those tagged on the clouds; None without a readable inventory to judge by."""
+    from cloudctl.cli.options import inventory_dir
+    from cloudctl.errors import InventoryError
+    from cloudctl.inventory import load_inventory
+
+    try:
+        inv = load_inventory(inventory_dir(None), kinds=("sites", "systems", "tenants", "waves"))
+    except InventoryError:
+        return None
+    return sorted(set(inv.systems) | {r["system"] for r in rows if r.get("system")})
 
 
 def ls(
@@ -188,8 +203,8 @@ def ls(
 ) -> None:
     """List resources of one kind from the local store (no network).
 
-    Unknown columns, --where fields, statuses, architectures, providers and projects are usage
-    errors (exit 2) that list the valid names. Machine formats show every field by default;
+    Unknown columns, --where fields, statuses, architectures, providers, projects and systems
+    are usage errors (exit 2) that list the valid names. Machine formats show every field by default;
     CSV and XLSX give provider-specific fields (flavor, vcpus, tags ...) one column each.
 
     Example:  cloudctl ls servers --provider huawei --arch aarch64 -o json

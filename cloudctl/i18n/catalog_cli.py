@@ -33,6 +33,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.unknown.status": {"zh": "未知的状态：{names}", "en": "unknown status: {names}"},
     "cli.unknown.arch": {"zh": "未知的架构：{names}", "en": "unknown architecture: {names}"},
     "cli.unknown.provider": {"zh": "未知的云平台：{names}", "en": "unknown provider(s): {names}"},
+    "cli.unknown.system": {"zh": "清单和云资源库中都没有系统：{names}", "en": "no such system in the inventory or the store: {names}"},
     "cli.unknown.project": {"zh": "云资源库中没有项目：{names}", "en": "no such project in the store: {names}"},
     "cli.unknown.format": {"zh": "未知的输出格式：{names}", "en": "unknown output format: {names}"},
     "cli.unknown.policy": {"zh": "没有这条策略：{names}", "en": "no policy with id {names}"},

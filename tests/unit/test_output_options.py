@@ -57,6 +57,7 @@ def test_unknown_columns_name_the_valid_ones_and_a_close_match(cli, store):
     (("--provider", "tainhe"), "error: unknown provider(s): tainhe", "hint: did you mean tianhe? valid: "),
     (("--project", "lvliang-czjj"), "error: no such project in the store: lvliang-czjj", "hint: did you mean lvliang-czj"),
     (("--sort", "-vcpu"), "error: unknown field(s) in --sort: vcpu", "hint: did you mean vcpus? valid: "),
+    (("--system", "sys-01299"), "error: no such system in the inventory or the store: sys-01299", "hint: did you mean sys-0129"),
 ])
 def test_unknown_filter_values_are_usage_errors(cli, store, args, first, hint):
     code, out, err = cli(*LANG_EN, "ls", "servers", "--store", store, *args)
@@ -69,6 +70,14 @@ def test_valid_filters_still_filter(cli, store):
     code, out, err = cli(*LANG_EN, "ls", "servers", "--store", store, "--where", "tags.system-id=sys-0129", "--status", "active", "-o", "json")
     rows = json.loads(out)
     assert code == 0 and rows and all(r["tags"]["system-id"] == "sys-0129" and r["status"] == "active" for r in rows)
+
+
+def test_a_system_of_the_inventory_without_servers_is_an_empty_answer_not_an_error(cli, store):
+    from cloudctl.inventory import load_inventory
+
+    tagged = {r["system"] for r in json.loads(cli(*LANG_EN, "ls", "servers", "--store", store, "-o", "json")[1]) if r["system"]}
+    idle = sorted(set(load_inventory(ROOT / "inventory", kinds=("sites", "systems", "tenants", "waves")).systems) - tagged)[0]
+    assert cli(*LANG_EN, "ls", "servers", "--store", store, "--system", idle, "-o", "json")[:2] == (0, "[]\n")
 
 
 def test_unknown_names_are_usage_errors_in_chinese_too(cli, store):
@@ -220,7 +229,7 @@ def _on_a_terminal(*args: str) -> str:
 def test_a_listing_on_a_terminal_says_how_many_rows(store):
     shown = _on_a_terminal(*LANG_EN, "ls", "servers", "--store", str(store), "--provider", "tianhe")
     piped = subprocess.run([sys.executable, "-m", "cloudctl", *LANG_EN, "ls", "servers", "--store", str(store), "--provider", "tianhe"],
-                           capture_output=True, text=True, timeout=60).stdout
+                           capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "250"}).stdout
     n = sum(1 for line in lines(piped) if line.startswith("│ tianhe"))
     plain = re.sub(r"\x1b\[[0-9;]*m", "", shown.replace("\r", ""))
     assert n > 0 and lines(plain)[-1].strip() == f"{n} rows"
