@@ -274,9 +274,11 @@ def test_the_guides_amtool_commands_print_what_the_guide_shows():
                 runs.append((line[2:], shown))
     assert len(runs) == 3, runs  # two routes tests and check-config
     for command, shown in runs:
-        r = subprocess.run([need("amtool"), *command.split()[1:]], capture_output=True, text=True, timeout=60, cwd=ROOT)
-        assert r.returncode == 0, r.stderr
-        printed = (r.stdout + r.stderr).rstrip().splitlines()
+        # stdout and stderr in the order amtool writes them, as the reader's terminal shows them
+        r = subprocess.run([need("amtool"), *command.split()[1:]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=60, cwd=ROOT)
+        assert r.returncode == 0, r.stdout
+        printed = r.stdout.rstrip().splitlines()
         assert [line.rstrip() for line in printed] == [line.rstrip() for line in shown], command
 
 
