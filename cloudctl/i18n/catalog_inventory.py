@@ -8,6 +8,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "inventory.hint.filters": {"zh": "{kind} 可用的筛选：{filters}；任意字段可用 --where 字段=值", "en": "{kind} take {filters}; any field takes --where FIELD=VALUE"},
     "inventory.none": {"zh": "无", "en": "none"},
     "inventory.err.site": {"zh": "{option} {given!r}：清单中没有这个 id 或名称的{level}", "en": "{option} {given!r}: no {level} with that id or name in the inventory"},
+    "inventory.level.county": {"zh": "县（市、区）", "en": "county"},
+    "inventory.level.township": {"zh": "乡镇（街道）", "en": "township"},
     "inventory.hint.site_list": {"zh": "用 `cloudctl inventory ls sites --where level={level}` 列出", "en": "list them with `cloudctl inventory ls sites --where level={level}`"},
     "inventory.err.role": {"zh": "--role {role!r} 不是节点角色", "en": "--role {role!r}: not a node role"},
     "inventory.err.field": {"zh": "`--where {field}=...`：{kind} 没有字段 {field!r}", "en": "--where {field}=...: {kind} have no field {field!r}"},

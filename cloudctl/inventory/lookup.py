@@ -51,8 +51,8 @@ def kind_of(name: str) -> str:
 def _choices(given: str, valid: Sequence[str], key: str) -> str:
     """"did you mean 'snmp'? fields: ..." — the closest valid name first, then all of them."""
     close = difflib.get_close_matches(given, list(valid), n=1)
-    lead = t("inventory.hint.did_you_mean", close=repr(close[0])) + " " if close else ""
-    return lead + t(key, choices=", ".join(valid))
+    lead = t("inventory.hint.did_you_mean", close=repr(close[0])) if close else ""
+    return lead + ("" if not lead or lead.endswith("？") else " ") + t(key, choices=", ".join(valid))
 
 
 @dataclass(frozen=True)
@@ -166,8 +166,8 @@ def _site_ids(inv: Inventory, given: str, level: str, option: str) -> set[str]:
     found = {s.id for s in candidates if given in (s.id, s.name)}
     if not found:
         names = [s.id for s in candidates if s.level == level]
-        raise UsageError(t("inventory.err.site", option=option, given=given, level=level),
-                         hint=_choices(given, names, "inventory.hint.fields") if len(names) <= 30 else t("inventory.hint.site_list", level=level))
+        raise UsageError(t("inventory.err.site", option=option, given=given, level=t(f"inventory.level.{level}")),
+                         hint=_choices(given, names, "inventory.hint.kinds") if len(names) <= 30 else t("inventory.hint.site_list", level=level))
     return found
 
 

@@ -93,6 +93,16 @@ def test_unknown_kinds_fields_values_and_ids_name_the_valid_ones(inv, call, name
     assert all(n in f"{exc.value} {exc.value.hint}" for n in names), exc.value.hint
 
 
+def test_an_unknown_county_is_answered_with_the_counties(cli) -> None:
+    """The hint listed the county ids as "fields: lishi, …" (#13 item 8: the valid names, rightly named)."""
+    code, out, err = cli("--lang", "en", "inventory", "ls", "nodes", "-i", INVENTORY, "--county", "lishii")
+    assert (code, out) == (2, "") and err.splitlines()[1].startswith("hint: did you mean 'lishi'? use one of: lishi, xiaoyi, ")
+    code, out, err = cli("--lang", "zh", "inventory", "ls", "nodes", "-i", INVENTORY, "--township", "lianhuachii")
+    assert code == 2 and err.splitlines()[0] == "错误：--township 'lianhuachii'：清单中没有这个 id 或名称的乡镇（街道）"
+    code, _, err = cli("--lang", "zh", "inventory", "ls", "nodes", "-i", INVENTORY, "--county", "lishii")
+    assert code == 2 and err.splitlines()[1].startswith("提示：是否想输入 'lishi'？可用：lishi, xiaoyi, ")
+
+
 def test_bad_input_is_exit_2_never_an_empty_listing(cli) -> None:
     code, out, err = cli("--lang", "en", "inventory", "ls", "nodes", "-i", INVENTORY, "--where", "snpm=v2c-public")
     assert (code, out) == (2, "") and "did you mean 'snmp'?" in err
