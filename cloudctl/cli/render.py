@@ -229,6 +229,7 @@ def _table(rows: list[dict[str, Any]], cols: list[str], stream: TextIO, *, title
            summary: str | None) -> None:
     from rich.cells import cell_len
     from rich.table import Table
+    from rich.text import Text
 
     from cloudctl.cli.console import stdout_console
     from cloudctl.i18n import t
@@ -237,7 +238,7 @@ def _table(rows: list[dict[str, Any]], cols: list[str], stream: TextIO, *, title
     console = stdout_console(stream)
     # On a terminal a listing says how many rows it has; piped, the last line stays data.
     caption = t("cli.rows", rows=len(rows)) if console.is_terminal and summary is None else None
-    table = Table(title=title, caption=caption, caption_justify="left", show_lines=False, header_style="bold")
+    table = Table(title=None if title is None else Text(title, style="table.title"), caption=caption, caption_justify="left", show_lines=False, header_style="bold")
     heads = [header(c, headers) for c in cols]
     # Headers unbroken where they fit; where they do not, Rich folds them rather than cutting the
     # table at the terminal's edge (a minimum width it cannot meet drops the columns on the right).
@@ -245,9 +246,11 @@ def _table(rows: list[dict[str, Any]], cols: list[str], stream: TextIO, *, title
     if sum(mins) + 3 * len(heads) + 1 > console.width:
         mins = [None] * len(heads)
     for h, least in zip(heads, mins):
-        table.add_column(h, overflow="fold", min_width=least)
+        table.add_column(Text(h), overflow="fold", min_width=least)
+    # Cells are data (names from the clouds and the inventory), never markup: a name holding
+    # "[/]" or "[bold]" prints as it is.
     for r in rows:
-        table.add_row(*(_cell(lookup(r, c)) for c in cols))
+        table.add_row(*(Text(_cell(lookup(r, c))) for c in cols))
     console.print(table)
     if summary:
         console.print(summary, markup=False, highlight=False)

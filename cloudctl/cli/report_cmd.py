@@ -166,7 +166,7 @@ def _print(rep: "Report", lang: str) -> None:
         counties.add_column(t(f"report.county.{key}", lang), justify="left" if key == "name" else "right")
     for c in rep.counties:
         cells = [
-            text.county(c, lang),
+            escape(text.county(c, lang)),
             "—" if c.villages_connected is None else f"{c.villages_connected}/{c.villages} ({text.pct(c.coverage, 0)})",
             "—" if c.nodes_up is None else f"{c.nodes_up}/{c.nodes}",
             "—" if c.ipv6_nodes is None else f"{c.ipv6_nodes}/{c.ipv6_known} ({text.pct(c.ipv6_ratio, 0)})",
@@ -183,7 +183,7 @@ def _print(rep: "Report", lang: str) -> None:
         for key in ("name", "period", "status", "total", "migrated", "in_progress", "remaining"):
             waves.add_column(t(f"report.wave.{key}", lang))
         for w in rep.waves:
-            waves.add_row(w.name, f"{w.start}–{w.end}", t(f"report.wave.{w.status}", lang), str(w.total), str(w.migrated), str(w.in_progress), str(w.remaining))
+            waves.add_row(escape(w.name), f"{w.start}–{w.end}", t(f"report.wave.{w.status}", lang), str(w.total), str(w.migrated), str(w.in_progress), str(w.remaining))
         console.print(waves)
 
     _print_trend(rep, lang, console)

@@ -368,3 +368,20 @@ def test_inventory_errors_are_chinese_under_zh(cli, tmp_path):
     assert lines_[1].endswith("nodes[0].vendr：未知的字段 `vendr`（检查拼写；文档列出了这类记录的全部字段）")
     assert lines_[2].endswith("nodes[lishi-xinyi-agg-01].site：地点 `lishi-xinyii` 不存在（请使用 sites 中某个地点的 id）")
     assert not [line for line in lines_ if english_phrase(line)]
+
+
+def test_names_with_square_brackets_print_as_they_are(cli, tmp_path, monkeypatch):
+    """Names come from the clouds and the inventory, and may hold square brackets. A table passed
+    them to Rich as markup: ``[/]`` crashed the listing with exit 70 (MarkupError), ``[bold]``
+    vanished and styled the rest of the cell."""
+    import shutil
+
+    inv = tmp_path / "inventory"
+    shutil.copytree(ROOT / "inventory", inv)
+    systems = inv / "systems.yaml"
+    systems.write_text(systems.read_text(encoding="utf-8").replace("name: 一体化政务服务平台", 'name: "平台[/]甲 [bold]乙[/bold]"', 1),
+                       encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "250")
+    code, out, err = cli(*LANG_EN, "inventory", "ls", "systems", "--inventory", inv)
+    assert code == 0, err
+    assert "平台[/]甲 [bold]乙[/bold]" in out
