@@ -202,3 +202,30 @@ def test_alternative_auth_methods_work_against_the_simulators(tmp_path, dataset)
     assert {s.extra["project_id"] for s in store.resources("server", provider="huawei")} == {pid}
     assert len(list(store.resources("server", provider="xinchuang"))) == len(dataset.clouds["xinchuang"].servers)
     assert len(list(store.resources("server", provider="tianhe"))) == len(dataset.clouds["tianhe"].servers)
+
+
+@pytest.mark.parametrize("frozen_before", [False, True])
+def test_sync_leaves_the_collectors_freeze_as_it_found_it(monkeypatch, frozen_before):
+    """sync() keeps what existed before it out of full collections while it runs, then hands it back;
+    a freeze someone else made (before a fork, say) is theirs and stays."""
+    import gc
+
+    from cloudctl import sync as sync_mod
+
+    during = []
+
+    async def fake_run_sync(loaded, store, names, **kw):
+        during.append(gc.get_freeze_count())
+        return "result"
+
+    monkeypatch.setattr(sync_mod, "run_sync", fake_run_sync)
+    assert gc.get_freeze_count() == 0
+    if frozen_before:
+        gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        assert sync_mod.sync(None, None) == "result"
+        assert during[0] > 0
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
