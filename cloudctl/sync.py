@@ -163,7 +163,16 @@ async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient
                     await driver.login()
                     if hasattr(driver, "load_projects"):
                         await driver.load_projects()  # names for every kind's `project` field
-                    await asyncio.gather(*(fetch(k) for k in driver.kinds))
+                    fetches = [asyncio.ensure_future(fetch(k)) for k in driver.kinds]
+                    try:
+                        await asyncio.gather(*fetches)
+                    finally:
+                        # A store error in one kind ends the others too, and before the client
+                        # closes below: left running, they went on sending on a closed client.
+                        for f in fetches:
+                            f.cancel()
+                        if fetches:
+                            await asyncio.wait(fetches)
             except TimeoutError:
                 error = t("security.http.provider_deadline", seconds=f"{cfg.deadline:g}")
             finally:  # also after errors, the deadline and Ctrl-C: revoke the token, end the session
