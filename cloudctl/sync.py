@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -162,7 +163,16 @@ async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient
                     await driver.login()
                     if hasattr(driver, "load_projects"):
                         await driver.load_projects()  # names for every kind's `project` field
-                    await asyncio.gather(*(fetch(k) for k in driver.kinds))
+                    fetches = [asyncio.ensure_future(fetch(k)) for k in driver.kinds]
+                    try:
+                        await asyncio.gather(*fetches)
+                    finally:
+                        # A store error in one kind ends the others too, and before the client
+                        # closes below: left running, they went on sending on a closed client.
+                        for f in fetches:
+                            f.cancel()
+                        if fetches:
+                            await asyncio.wait(fetches)
             except TimeoutError:
                 error = t("security.http.provider_deadline", seconds=f"{cfg.deadline:g}")
             finally:  # also after errors, the deadline and Ctrl-C: revoke the token, end the session
@@ -264,7 +274,18 @@ async def run_sync(loaded: LoadedConfig, store: Store, names: list[str] | None =
 
 
 def sync(loaded: LoadedConfig, store: Store, names: list[str] | None = None, **kw) -> SyncResult:  # noqa: ANN003
-    return asyncio.run(run_sync(loaded, store, names, **kw))
+    # What exists before the run (modules, the CLI, the config: ~80,000 objects) is left out of the
+    # garbage collector's full passes while it runs, then handed back. A sync makes millions of
+    # objects and each full pass walked all of those again: a 20,000-server sync took 0.38 s less
+    # CPU of 3.0 s (median of 5). Nothing made during the run is exempt from collection.
+    frozen = gc.get_freeze_count() == 0  # someone else's freeze (e.g. before a fork) is theirs to undo
+    if frozen:
+        gc.freeze()
+    try:
+        return asyncio.run(run_sync(loaded, store, names, **kw))
+    finally:
+        if frozen:
+            gc.unfreeze()
 
 
 __all__ = ["KindResult", "ProviderError", "SyncResult", "default_client", "prepare", "run_sync", "select", "sync"]

@@ -64,7 +64,11 @@ def plan(ds: Dataset, faults: dict[str, Faults], xinchuang: str = "zstack") -> P
 
 
 def bind_free_port(host: str = HOST) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on accepted sockets
+    # whose proto says TCP. Without it uvicorn's two writes per response (head, then body) met the
+    # client's delayed ACK: ~40 ms per small response on a kept-alive connection, 235 Placement
+    # round trips of 44 ms each in a 20,000-server sync, and wall times measured mostly that wait.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     sock.listen(1024)

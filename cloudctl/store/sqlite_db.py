@@ -28,6 +28,11 @@ APP_ID = 0x436C4374  # "ClCt" in the database header (offset 68)
 MAGIC = b"SQLite format 3\x00"
 LEGACY_TABLES = {"meta", "snapshots", "provider_runs", "resources"}
 BUSY_TIMEOUT_S = 10.0
+# Page cache of a writing connection (SQLite's default is 2 MiB). A sync inserts versions keyed by
+# random ids all over the table and its indexes; with 2 MiB, pages were spilled and read back within
+# a batch. Writing the 47,188 resources of a 20,000-server sync: 0.37 s CPU with 2 MiB, 0.33 s with
+# 8 MiB, no better with 16 or 32 MiB (+6 MB peak RSS at 8, +26 MB at 32). Pages are only taken as used.
+WRITER_CACHE_KIB = 8 * 1024
 
 
 def inspect(path: Path) -> str:
@@ -93,6 +98,8 @@ class SQLiteDB:
                 # -wal file there is nothing beyond the main file, which no one can change: read it as is.
                 wal = Path(f"{self.path}-wal").exists()
                 self.conn = self._connect(f"file:{_uri_path(self.path)}?mode=ro" + ("" if wal else "&immutable=1"), uri=True)
+            if writer:
+                self.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         except sqlite3.Error as exc:
             raise self.translate(exc) or exc from None
 

@@ -32,11 +32,14 @@ STATUSES = {"active", "building", "stopped", "paused", "error", "deleted", "avai
 
 def serve(tmp: Path, *extra: str) -> tuple[subprocess.Popen, Path]:
     cfg = tmp / "cloudctl.yaml"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cloudctl", "--lang", "en", "sim", "serve", "--inventory", str(ROOT / "inventory"), "--servers", str(SERVERS),
-         "--seed", str(SEED), "--write-config", str(cfg), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    # stderr to a file: a pipe no one reads fills up (uvicorn logs a traceback for every request
+    # whose client was killed) and then the simulators block on the write and answer nothing.
+    with open(tmp / "sim.stderr", "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cloudctl", "--lang", "en", "sim", "serve", "--inventory", str(ROOT / "inventory"), "--servers", str(SERVERS),
+             "--seed", str(SEED), "--write-config", str(cfg), *extra],
+            stdout=subprocess.PIPE, stderr=err, text=True,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
@@ -45,7 +48,7 @@ def serve(tmp: Path, *extra: str) -> tuple[subprocess.Popen, Path]:
         if not line:
             break
     proc.kill()
-    pytest.fail(f"simulators did not start: {proc.stderr.read()}")
+    pytest.fail(f"simulators did not start: {(tmp / 'sim.stderr').read_text()}")
 
 
 def stop(proc: subprocess.Popen) -> None:

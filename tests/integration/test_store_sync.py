@@ -81,8 +81,12 @@ def dataset():
 
 @pytest.fixture(scope="module")
 def slow_clouds(tmp_path_factory):
-    """Simulators answering after 30 ms: a sync takes a few seconds, long enough to meet it mid-way."""
-    proc, cfg = serve(tmp_path_factory.mktemp("slow"), "--fault", "latency=30", "--fault", "tianhe:latency=100")
+    """Simulators answering after 70 ms: a sync takes a few seconds, long enough to meet it mid-way.
+
+    (30 ms was enough while the simulators' connections also waited ~40 ms for delayed ACKs; with
+    TCP_NODELAY the sync's writes no longer spanned a batch commit, which these tests wait for.)
+    """
+    proc, cfg = serve(tmp_path_factory.mktemp("slow"), "--fault", "latency=70", "--fault", "tianhe:latency=140")
     yield cfg
     stop(proc)
 

@@ -202,3 +202,74 @@ def test_alternative_auth_methods_work_against_the_simulators(tmp_path, dataset)
     assert {s.extra["project_id"] for s in store.resources("server", provider="huawei")} == {pid}
     assert len(list(store.resources("server", provider="xinchuang"))) == len(dataset.clouds["xinchuang"].servers)
     assert len(list(store.resources("server", provider="tianhe"))) == len(dataset.clouds["tianhe"].servers)
+
+
+@pytest.mark.parametrize("frozen_before", [False, True])
+def test_sync_leaves_the_collectors_freeze_as_it_found_it(monkeypatch, frozen_before):
+    """sync() keeps what existed before it out of full collections while it runs, then hands it back;
+    a freeze someone else made (before a fork, say) is theirs and stays."""
+    import gc
+
+    from cloudctl import sync as sync_mod
+
+    during = []
+
+    async def fake_run_sync(loaded, store, names, **kw):
+        during.append(gc.get_freeze_count())
+        return "result"
+
+    monkeypatch.setattr(sync_mod, "run_sync", fake_run_sync)
+    assert gc.get_freeze_count() == 0
+    if frozen_before:
+        gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        assert sync_mod.sync(None, None) == "result"
+        assert during[0] > 0
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
+
+
+def test_a_store_error_in_one_kind_stops_the_others_before_their_client_closes(tmp_path, monkeypatch):
+    """StoreError ends the whole sync: a kind still listing is cancelled and waited for before the
+    provider's client is closed, so nothing goes on sending on a closed client."""
+    from cloudctl import sync as sync_mod
+    from cloudctl.errors import StoreError
+    from cloudctl.model import Resource
+    from cloudctl.providers.base import Driver
+    from cloudctl.store.writer import ProviderWriter
+
+    events: list[str] = []
+
+    class TwoKinds(Driver):
+        driver = "openstack"
+        kinds = ("server", "volume")
+
+        async def pages(self, kind):  # noqa: ANN001, ANN201
+            if kind == "server":
+                yield [Resource(self.name, "server", "s1")]
+                return
+            try:
+                await asyncio.sleep(60)  # a long listing, still running when the store fails
+            except asyncio.CancelledError:
+                events.append("volume listing cancelled")
+                raise
+            yield []
+
+    class Client(httpx.AsyncClient):
+        async def __aexit__(self, *exc) -> None:  # noqa: ANN002
+            events.append("client closed")
+            await super().__aexit__(*exc)
+
+    def failing_add(self, resources):  # noqa: ANN001, ANN202
+        raise StoreError("disk full")
+
+    monkeypatch.setattr(sync_mod, "driver_class", lambda name: TwoKinds)
+    monkeypatch.setattr(ProviderWriter, "add", failing_add)
+    cfg = OpenStackProvider(driver="openstack", auth_url="http://127.0.0.1:9/identity/v3", username="u", password=Secret("p"), project="p")
+    loaded = LoadedConfig(Config(providers={"tianhe": cfg}), None)
+    store = Store.open(tmp_path / "s.db", create=True)
+    with pytest.raises(StoreError):
+        asyncio.run(run_sync(loaded, store, client_factory=lambda n, c: Client()))
+    assert events == ["volume listing cancelled", "client closed"]
