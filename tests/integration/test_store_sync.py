@@ -189,7 +189,8 @@ def test_one_failed_quota_call_leaves_only_that_project_stale(broken_quota, stor
     assert "huawei=partial" in snaps[-1]["providers"]
     text = metrics.read_text()
     assert 'cloudctl_sync_errors_total{provider="huawei"} 1.0' in text and 'cloudctl_sync_errors_total{provider="tianhe"} 0.0' in text
-    run(cfg, "sync", "--store", store_url, "--metrics-file", str(metrics))
+    again = run(cfg, "sync", "--store", store_url, "--metrics-file", str(metrics))
+    assert again.returncode == 3 and f"huawei quota ({project.name})" in again.stderr, again.stderr
     assert 'cloudctl_sync_errors_total{provider="huawei"} 2.0' in metrics.read_text()  # kept across runs
     promtool = need("promtool")
     check = subprocess.run([promtool, "check", "metrics"], input=metrics.read_text(), capture_output=True, text=True)
