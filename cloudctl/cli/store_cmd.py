@@ -86,8 +86,19 @@ def prune(
         infos = {s.id: s for s in st.snapshots()}
         decision = decide(list(infos.values()), policy) if dry_run else run(st, policy)
         before = st.size_bytes()
-    rows = [{"id": sid, "started": infos[sid].started, "status": infos[sid].status, "action": "keep" if sid in decision.reasons else "remove",
-             "reason": ", ".join(decision.reasons.get(sid, []))} for sid in sorted(infos)]
+    # JSON and YAML keep the stable tokens scripts match on; what a person reads is in their language.
+    words = Format(output) not in (Format.json, Format.jsonl, Format.yaml)
+
+    def reason(token: str) -> str:
+        if not words:
+            return token
+        rule, _, provider = token.partition(":")
+        return t(f"store.prune.reason.{rule}", provider=provider)
+
+    rows = [{"id": sid, "started": infos[sid].started, "status": infos[sid].status,
+             "action": (t(f"store.prune.action.{act}") if words else act),
+             "reason": (t("cli.list_sep") if words else ", ").join(reason(r) for r in decision.reasons.get(sid, []))}
+            for sid in sorted(infos) for act in ["keep" if sid in decision.reasons else "remove"]]
     render(rows, output, ["id", "started", "status", "action", "reason"])
     key = "store.prune.dry_run" if dry_run else "store.prune.done"
     note(t(key, removed=len(decision.remove), kept=len(decision.keep), size=_human(before)))

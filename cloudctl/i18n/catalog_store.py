@@ -196,6 +196,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "试运行：将删除 {removed} 个快照，保留 {kept} 个（当前占用 {size}）；未做任何改动",
         "en": "dry run: would remove {removed} snapshots and keep {kept} (store now {size}); nothing changed",
     },
+    "store.prune.action.keep": {"zh": "保留", "en": "keep"},
+    "store.prune.action.remove": {"zh": "删除", "en": "remove"},
+    "store.prune.reason.running": {"zh": "同步进行中", "en": "running"},
+    "store.prune.reason.current": {"zh": "{provider} 的当前数据", "en": "current data of {provider}"},
+    "store.prune.reason.last": {"zh": "最近的快照", "en": "last"},
+    "store.prune.reason.daily": {"zh": "每日保留", "en": "daily"},
+    "store.prune.reason.monthly": {"zh": "每月保留", "en": "monthly"},
     "store.prune.done": {"zh": "已删除 {removed} 个快照，保留 {kept} 个（现占用 {size}）", "en": "removed {removed} snapshots, kept {kept} (store now {size})"},
     "store.upgrade.dry_run": {
         "zh": "试运行：存储 {store} 有 {count} 个待执行的升级；未做任何改动",

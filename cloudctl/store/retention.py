@@ -53,7 +53,7 @@ def decide(snapshots: list["SnapshotInfo"], policy: Policy) -> Decision:
             if st in ("ok", "partial") and prov not in current:
                 current[prov] = s.id
     for prov, sid in current.items():
-        reasons.setdefault(sid, []).append(f"current data of {prov}")
+        reasons.setdefault(sid, []).append(f"current:{prov}")  # the newest data of this provider
     for s in newest_first[: policy.keep_last or 0]:
         reasons.setdefault(s.id, []).append("last")
     committed = [s for s in newest_first if s.committed]

@@ -286,7 +286,7 @@ def test_prune_keeps_what_the_rules_say_and_diff_works_across_the_gap(store_url)
     across = [(c.change, c.id, c.fields) for c in diff(store, ids[5], ids[7])]
     decision = prune(store, Policy(keep_last=2))
     kept = [s.id for s in store.snapshots()]
-    assert decision.remove == ids[:5] and kept == ids[5:] and "current data of huawei" in decision.reasons[ids[5]]
+    assert decision.remove == ids[:5] and kept == ids[5:] and "current:huawei" in decision.reasons[ids[5]]
     for s in kept:
         assert rows(store, snapshot=s) == before[s]
     assert [r.name for r in store.resources(provider="huawei")] == ["h3"]

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -224,3 +225,18 @@ def test_the_postgresql_password_never_reaches_the_output(cli, postgres, monkeyp
         code, out, err = cli("--lang", "en", *args, "--store", url)
         assert code == 2 and "authentication failed" in err, err
         assert planted not in out + err and "env:CLOUDCTL_TEST_PGPASS" not in err
+
+
+def test_prune_explains_itself_in_the_readers_language_and_json_keeps_tokens(cli, tmp_path, monkeypatch):
+    """Under --lang zh, prune's table said "keep" and "current data of tianhe, last" in English."""
+    store = tmp_path / "store.db"
+    for _ in range(3):
+        _store(store)
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, err = cli("--lang", "zh", "snapshots", "prune", "--keep-last", "1", "--dry-run", "--store", store)
+    assert code == 0, err
+    assert "保留" in out and "删除" in out and "tianhe 的当前数据，最近的快照" in out
+    assert not any(word in out for word in ("keep", "remove", "current data", "last"))
+    code, out, err = cli("--lang", "zh", "snapshots", "prune", "--keep-last", "1", "--dry-run", "--store", store, "-o", "json")
+    rows = json.loads(out)
+    assert [(r["action"], r["reason"]) for r in rows] == [("remove", ""), ("remove", ""), ("keep", "current:tianhe, last")]
