@@ -1,6 +1,13 @@
 """Messages of the policy and migration area (keys start with 'policy.')."""
 
 MESSAGES: dict[str, dict[str, str]] = {
+    # the record kinds of the inventory, as a violation names its record ("system sys-0040")
+    "policy.kind.system": {"zh": "系统", "en": "system"},
+    "policy.kind.node": {"zh": "节点", "en": "node"},
+    "policy.kind.site": {"zh": "地点", "en": "site"},
+    "policy.kind.tenant": {"zh": "租户", "en": "tenant"},
+    "policy.kind.wave": {"zh": "迁移批次", "en": "wave"},
+    "policy.kind.secret": {"zh": "密钥", "en": "secret"},
     "policy.text.count": {"zh": "{open} 项未豁免，{waived} 项已豁免", "en": "{open} open, {waived} waived"},
     "policy.text.waived": {"zh": "已豁免：{waiver}", "en": "waived: {waiver}"},
     "policy.text.skipped": {"zh": "已跳过 {policy}：{reason}", "en": "skipped {policy}: {reason}"},

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudctl.errors import Location
-from cloudctl.i18n import language, t
+from cloudctl.i18n import MESSAGES, language, t
 from cloudctl.inventory.loader import Inventory
 from cloudctl.model import KINDS as CLOUD_KINDS
 from cloudctl.policy import compile as comp
@@ -136,6 +136,7 @@ def _evaluate(policies: list[LoadedPolicy], src: Sources, result: CheckResult) -
             out += found
             continue
         kind, table = p.resource, tables[p.resource]
+        kind_word = t(f"policy.kind.{kind}") if f"policy.kind.{kind}" in MESSAGES else t(f"cli.kind.{kind}")
         counted[p.id] = len(table.rows)
         shown = sorted(comp.used_fields(p.filters) - {"id"})
         flagged = comp.predicate(p.filters, kind)(table.rows)
@@ -144,7 +145,7 @@ def _evaluate(policies: list[LoadedPolicy], src: Sources, result: CheckResult) -
             rid = r["id"]
             name = table.name(rid)
             zh = language() == "zh"
-            label = f"{kind} {rid}" + ((f"（{name}）" if zh else f" ({name})") if name and name != rid else "")
+            label = f"{kind_word} {rid}" + ((f"（{name}）" if zh else f" ({name})") if name and name != rid else "")
             facts = t("cli.list_sep").join([f"{f}={_show(r[f])}" for f in shown])
             title = p.title.zh if zh else p.title.en
             msg = t("policy.msg.record_facts", label=label, title=title, facts=facts) if facts else t("policy.msg.record", label=label, title=title)
