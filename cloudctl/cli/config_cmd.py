@@ -75,6 +75,7 @@ def check(
         if bad:
             raise unknown_names("provider", bad, list(loaded.config.providers))
     check_secrets(loaded)
+    _warn_names_the_inventory_cannot_use(loaded)
     if loaded.source is None:
         note(t("config.defaults"))
     else:
@@ -96,3 +97,24 @@ def check(
         return ExitCode.UPSTREAM
     note(t("security.connect.summary_ok", n=len(results)))
     return ExitCode.OK
+
+
+def _warn_names_the_inventory_cannot_use(loaded) -> None:  # noqa: ANN001 - cloudctl.config.LoadedConfig
+    """The inventory refers to clouds by fixed names (systems' provider, tenants, selectors): a
+    provider configured under another name syncs, but plan, migrate and the policies can never
+    tie its servers to a system. Said here, where an engineer checks a config."""
+    from typing import get_args
+
+    from cloudctl.cli.output import warn
+    from cloudctl.errors import Location, Problem
+    from cloudctl.i18n import t
+    from cloudctl.inventory.schema import ProviderName
+
+    clouds = get_args(ProviderName)
+    for name in loaded.config.providers:
+        if name in clouds:
+            continue
+        where = loaded.doc.key_where(("providers", name)) if loaded.doc is not None else Location(str(loaded.source))
+        warn(str(Problem(where, t("config.provider_not_in_inventory", clouds=t("cli.list_sep").join(clouds)),
+                         t("config.provider_not_in_inventory.hint"), f"providers.{name}")))
+

@@ -41,6 +41,14 @@ CORE: dict[str, dict[str, str]] = {
         "zh": "请改用 env:NAME 或 file:PATH，让密钥不出现在文件里；明文只用于演示",
         "en": "use env:NAME or file:PATH so the value stays out of the file; literals are for demos",
     },
+    "config.provider_not_in_inventory": {
+        "zh": "不是清单中的云平台（{clouds}）：清单中的系统、租户和服务器选择器都无法指向它，plan、migrate 和策略检查不会把它的云主机算作任何系统的",
+        "en": "not one of the inventory's clouds ({clouds}): no system, tenant or server selector of the inventory can refer to it, so plan, migrate and the policies count its servers as no system's",
+    },
+    "config.provider_not_in_inventory.hint": {
+        "zh": "请按清单中的云平台名称命名，例如 xinchuang；若该云确实不在清单范围内，可忽略此警告",
+        "en": "name the provider after its cloud in the inventory, for example xinchuang; ignore this warning if the cloud is truly outside the inventory",
+    },
     "config.valid": {"zh": "配置有效：{path}", "en": "configuration is valid: {path}"},
     "config.defaults": {
         "zh": "未找到配置文件，使用默认配置",

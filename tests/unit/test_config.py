@@ -189,3 +189,18 @@ def test_each_provider_takes_exactly_one_complete_auth_method(provider, message)
     with pytest.raises(ValidationError) as ei:
         Config.model_validate({"providers": {"p": provider}})
     assert message in str(ei.value)
+
+
+def test_check_warns_about_a_provider_the_inventory_cannot_name(cli, home):
+    """The inventory names its clouds tianhe, huawei and xinchuang (systems' provider, tenants,
+    selectors). A provider configured under another name synced fine, but plan, migrate and the
+    policies silently treated its servers as nobody's: `config check` said the config was valid."""
+    _write(home / "cloudctl.yaml", GOOD.replace("  xinchuang:\n", "  xc-prod:\n"))
+    code, _, err = cli("--lang", "en", "config", "check")
+    assert code == 0, err
+    assert "cloudctl.yaml:17:3: providers.xc-prod: not one of the inventory's clouds (tianhe, huawei, xinchuang)" in err, err
+    code, _, err = cli("--lang", "zh", "config", "check")
+    assert code == 0 and "providers.xc-prod：不是清单中的云平台（tianhe，huawei，xinchuang）" in err, err
+    _write(home / "cloudctl.yaml", GOOD)
+    code, _, err = cli("--lang", "en", "config", "check")
+    assert code == 0 and "inventory's clouds" not in err
