@@ -153,6 +153,17 @@ class Driver:
         await self.request("DELETE", url, auth=False, ok=(401, 404), retry=False, what=what,
                            headers={"X-Auth-Token": token, "X-Subject-Token": token})
 
+    async def _revoke_replaced(self, url: str, token: str | None, what: str) -> None:
+        """Revoke a token a renewal replaced: renewed before its expiry, it would stay valid after the
+        sync. Requests still in flight with it get 401 and retry with the new one (the renewal
+        generation has moved on, so they log in no further). A failure here fails nothing."""
+        if not token:
+            return
+        try:
+            await self._revoke_token(url, token, what)
+        except Exception as exc:  # noqa: BLE001 - the new token works; the old one expires on its own
+            log.debug("%s: revoking the replaced token failed: %s", self.name, exc)
+
     # -- HTTP --------------------------------------------------------------------------------
     def _error(self, resp: httpx.Response, what: str) -> ProviderError:
         code, msg = parse_error_body(resp)

@@ -99,9 +99,10 @@ class HuaweiDriver(HuaweiWrites, Driver):
         token = resp.headers.get("x-subject-token")
         if not token:
             raise AuthError("IAM answered without X-Subject-Token", provider=self.name, http_status=resp.status_code)
-        self._token = token
+        replaced, self._token = self._token, token
         remember_secret(token)
         self._expires = time.time() + 23 * 3600  # IAM tokens live 24 h
+        await self._revoke_replaced(self._iam() + "/v3/auth/tokens", replaced, "IAM revocation of the replaced token")
 
     async def logout(self) -> None:
         """Revoke the IAM token (``DELETE /v3/auth/tokens``); AK/SK has nothing to end."""

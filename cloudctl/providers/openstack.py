@@ -89,7 +89,7 @@ class OpenStackDriver(OpenStackWrites, Driver):
         if not token:
             raise AuthError("Keystone answered without X-Subject-Token", provider=self.name, http_status=resp.status_code)
         body = json_of(resp)["token"]
-        self._token = token
+        replaced, self._token = self._token, token
         remember_secret(token)
         self._expires = _epoch(body["expires_at"]) if body.get("expires_at") else time.time() + 3600
         self._catalog = body.get("catalog") or []
@@ -100,6 +100,7 @@ class OpenStackDriver(OpenStackWrites, Driver):
         if not self._region:
             eps = [ep for svc in self._catalog if svc.get("type") == "compute" for ep in svc.get("endpoints", [])]
             self._region = next((ep.get("region_id") or ep.get("region") or "" for ep in eps if ep.get("interface") == self.cfg.interface), "")
+        await self._revoke_replaced(url, replaced, "Keystone revocation of the replaced token")
 
     async def logout(self) -> None:
         """Revoke the token (``DELETE /v3/auth/tokens``): a token outlives the sync otherwise."""

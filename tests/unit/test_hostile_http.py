@@ -246,3 +246,14 @@ def test_the_log_filter_masks_header_shapes_and_remembered_values_at_every_level
     for leaked in ("0123456789abcdef", "fedcba9876543210", "AKPLANTED01", "deadbeefcafe0011", "abcdef123456", "Remembered-Secret-Value-9d1"):
         assert leaked not in text, leaked
     assert text.count(redact.MASK) >= 7 and "ValueError" in text  # masked, not dropped
+
+
+def test_a_token_renewed_before_it_expires_is_revoked_too(tmp_path, dataset):
+    """A Keystone token is renewed 120 s before its expiry; the one it replaced was still valid
+    and stayed alive after the sync (only the last token was revoked)."""
+    app = sim_os.openstack_app(dataset.clouds["tianhe"], Faults(token_ttl=119.0))  # due for renewal as soon as issued
+    store = Store.open(tmp_path / "s.db", create=True)
+    result = sync(store, {"tianhe": app}, {"tianhe": os_cfg()})
+    assert not result.partial, result.failed
+    assert len(app.tokens.issued) > 1  # it did renew
+    assert app.tokens.live() == [], "tokens replaced by a renewal were left alive"
