@@ -225,6 +225,8 @@ def _usage_error(exc: Exception) -> None:
         text = t("cli.usage.no_such_command", name=m.group(1))
         if m.group(2):
             hint = t("cli.hint.did_you_mean", names=m.group(2))
+    elif message == "Missing command.":  # `cloudctl --lang zh`, `cloudctl --debug`: options but no command
+        text = t("cli.usage.missing_command")
     elif m := re.fullmatch(r"Option (.*) requires an argument\.?", message):
         text = t("cli.usage.needs_value", name=m.group(1))
     elif m := re.fullmatch(r"Got unexpected extra arguments?(?:\(s\))? \((.*)\)", message):

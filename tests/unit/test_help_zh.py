@@ -108,6 +108,11 @@ def test_a_usage_error_under_zh_shows_a_chinese_usage_line(cli):
     assert code == 2 and err.startswith("用法：cloudctl ls [OPTIONS] {kind}\n")
 
 
+def test_options_without_a_command_under_zh_is_a_chinese_usage_error(cli):
+    code, _, err = cli("--lang", "zh")
+    assert (code, err.splitlines()) == (2, ["用法：cloudctl [OPTIONS] COMMAND [ARGS]...", "错误：缺少命令", "提示：用 `cloudctl --help` 查看用法"])
+
+
 def test_english_help_does_not_load_the_chinese_catalog():
     probe = (
         "import sys\n"
