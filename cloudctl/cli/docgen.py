@@ -26,15 +26,17 @@ Task-by-task examples are in [guide.md](guide.md).
 """
 
 
-def commands() -> Iterator[tuple[str, Any, Any]]:
+def commands(root: Any = None) -> Iterator[tuple[str, Any, Any]]:
     """Every command and group as (full name, command, context), depth first, in registry order.
 
-    Typer ships its own copy of click, so groups are recognised by ``list_commands`` and
-    contexts made with the command's own ``context_class``.
+    ``root`` is a click command tree (default: the cloudctl app's). Typer ships its own copy of
+    click, so groups are recognised by ``list_commands`` and contexts made with the command's
+    own ``context_class``.
     """
-    from cloudctl.cli.main import app
+    if root is None:
+        from cloudctl.cli.main import app
 
-    root = typer.main.get_command(app)
+        root = typer.main.get_command(app)
 
     def context(cmd: Any, name: str, parent: Any) -> Any:
         return cmd.context_class(cmd, info_name=name, parent=parent, terminal_width=WIDTH, max_content_width=WIDTH)

@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None, *, application: typer.Typer | None = Non
 def _main(argv: list[str] | None, application: typer.Typer | None) -> int:
     from cloudctl.cli.output import error
     from cloudctl.errors import CloudctlError, ExitCode
-    from cloudctl.i18n import set_language, t
+    from cloudctl.i18n import language, set_language, t
 
     args = sys.argv[1:] if argv is None else list(argv)
     state.current = state.Globals(debug="--debug" in args or os.environ.get("CLOUDCTL_DEBUG") == "1")
@@ -144,6 +144,10 @@ def _main(argv: list[str] | None, application: typer.Typer | None) -> int:
         with contextlib.suppress(ValueError):
             set_language(args[args.index("--lang") + 1])
     command = typer.main.get_command(application or app)
+    if language() == "zh":
+        from cloudctl.cli.help_zh import in_chinese
+
+        in_chinese(command)
     try:
         result = command.main(args=args, prog_name="cloudctl", standalone_mode=False)
         code = int(result) if isinstance(result, int) else ExitCode.OK
@@ -221,6 +225,8 @@ def _usage_error(exc: Exception) -> None:
         text = t("cli.usage.no_such_command", name=m.group(1))
         if m.group(2):
             hint = t("cli.hint.did_you_mean", names=m.group(2))
+    elif message == "Missing command.":  # `cloudctl --lang zh`, `cloudctl --debug`: options but no command
+        text = t("cli.usage.missing_command")
     elif m := re.fullmatch(r"Option (.*) requires an argument\.?", message):
         text = t("cli.usage.needs_value", name=m.group(1))
     elif m := re.fullmatch(r"Got unexpected extra arguments?(?:\(s\))? \((.*)\)", message):
@@ -230,7 +236,7 @@ def _usage_error(exc: Exception) -> None:
     if ctx is None:
         error(text, hint)
         return
-    print(ctx.get_usage().replace("Usage: ", "用法：", 1), file=sys.stderr)
+    print(ctx.get_usage(), file=sys.stderr)  # 用法：… (cloudctl.cli.help_zh)
     error(text, hint or t("cli.usage.try", command=ctx.command_path))
 
 

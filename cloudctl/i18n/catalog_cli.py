@@ -111,6 +111,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     # -- click's own usage errors, in the active language -----------------------------------------------
     "cli.usage.no_such_option": {"zh": "没有选项 {name}", "en": "No such option: {name}"},
     "cli.usage.no_such_command": {"zh": "没有命令 {name}", "en": "No such command {name}"},
+    "cli.usage.missing_command": {"zh": "缺少命令", "en": "Missing command"},
     "cli.usage.missing": {"zh": "缺少{what} {name}", "en": "Missing {what} {name}"},
     "cli.usage.missing.argument": {"zh": "参数", "en": "argument"},
     "cli.usage.missing.option": {"zh": "选项", "en": "option"},

@@ -91,7 +91,7 @@ def test_help_and_version_load_no_heavy_module():
     probe = (
         "import sys\n"
         "from cloudctl.cli.main import main\n"
-        "for argv in (['--help'], ['--version'], ['inventory', '--help']):\n"
+        "for argv in (['--help'], ['--version'], ['inventory', '--help'], ['--lang', 'zh', 'ls', '--help']):\n"
         "    main(argv)\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
         "print(','.join(sorted(m for m in sys.modules if m.startswith('cloudctl'))))\n"
