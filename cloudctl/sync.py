@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 import httpx
 
 from cloudctl.config import LoadedConfig, ProviderBase
-from cloudctl.errors import AuthError, CloudctlError, ConfigError, Location, Problem, ProviderError, SecretError, StoreError, UsageError
+from cloudctl.errors import AuthError, CloudctlError, ProviderError, StoreError
 from cloudctl.i18n import t
 from cloudctl.providers.base import Driver
 from cloudctl.providers.paging import LISTING_ERRORS, ScopeFailed
 from cloudctl.providers.registry import driver_class
-from cloudctl.secrets import Secret
+from cloudctl.providers.selection import Redactor, check_secrets, describe_error, select
 from cloudctl.store import SnapshotInfo, Store
 
 log = logging.getLogger("cloudctl.sync")
@@ -79,35 +79,6 @@ def default_client(name: str, cfg: ProviderBase) -> httpx.AsyncClient:
     return httpx.AsyncClient(verify=verify, limits=limits, timeout=cfg.timeout, headers={"User-Agent": "cloudctl"})
 
 
-class _Redactor:
-    """Reveals secrets for the drivers and remembers the values to scrub from error texts."""
-
-    def __init__(self, loaded: LoadedConfig) -> None:
-        self._loaded = loaded
-        self.values: set[str] = set()
-
-    def __call__(self, secret: Secret) -> str:
-        value = self._loaded.provider_secret(secret).reveal()
-        if value:
-            self.values.add(value)
-        return value
-
-    def scrub(self, text: str) -> str:
-        for v in sorted(self.values, key=len, reverse=True):
-            text = text.replace(v, "<secret>")
-        return text
-
-
-def select(loaded: LoadedConfig, names: list[str] | None) -> dict[str, ProviderBase]:
-    providers = loaded.config.providers
-    if not providers:
-        raise UsageError("no providers are configured", hint="add providers to cloudctl.yaml, or run `cloudctl sim serve --write-config cloudctl.yaml`")
-    unknown = [n for n in names or () if n not in providers]
-    if unknown:
-        raise UsageError(f"unknown provider {', '.join(unknown)}", hint=f"configured providers: {', '.join(providers)}")
-    return {n: providers[n] for n in (names or providers)}
-
-
 class _StoreThread:
     """Every store write runs on one worker thread, in order.
 
@@ -125,7 +96,7 @@ class _StoreThread:
         self._pool.shutdown(wait=True)
 
 
-async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient, snap, redact: _Redactor,
+async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient, snap, redact: Redactor,
                          result: SyncResult, progress: Progress | None, driver_opts: dict, io: _StoreThread) -> None:
     result.started[name] = time.time()
     began = time.monotonic()
@@ -143,7 +114,7 @@ async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient
                 failed = [x for x in page if isinstance(x, ScopeFailed)]
                 if failed:
                     page = [x for x in page if not isinstance(x, ScopeFailed)]
-                    kr.stale += [{"kind": kind, "project": f.project, "error": redact.scrub(_describe(f.error))} for f in failed]
+                    kr.stale += [{"kind": kind, "project": f.project, "error": redact.scrub(describe_error(f.error))} for f in failed]
                 n = await io(writer.add, page)
                 kr.count += n
                 if progress:
@@ -151,7 +122,7 @@ async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient
         except StoreError:
             raise  # the store, not the cloud: the whole sync stops
         except LISTING_ERRORS as exc:
-            kr.error = redact.scrub(_describe(exc))
+            kr.error = redact.scrub(describe_error(exc))
             kr.refused = isinstance(exc, AuthError)
         finally:
             kr.duration = time.monotonic() - start
@@ -179,11 +150,11 @@ async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient
                 try:
                     await driver.logout()
                 except (CloudctlError, httpx.HTTPError) as exc:
-                    log.debug("%s: logout failed: %s", name, redact.scrub(_describe(exc)))
+                    log.debug("%s: logout failed: %s", name, redact.scrub(describe_error(exc)))
     except StoreError:
         raise
     except LISTING_ERRORS as exc:
-        error = redact.scrub(_describe(exc))
+        error = redact.scrub(describe_error(exc))
     whole = [k for k in kinds if k.error]
     refused = [k for k in kinds if k.refused]
     if not error and (refused or (kinds and len(whole) == len(kinds))):
@@ -202,34 +173,10 @@ async def _sync_provider(name: str, cfg: ProviderBase, client: httpx.AsyncClient
         result.kinds.append(KindResult(name, "*", error=error))
 
 
-def _check_secrets(loaded: LoadedConfig, chosen: dict[str, ProviderBase], redact: _Redactor) -> None:
-    """Resolve every credential first: a missing env var is bad input (exit 2), not a cloud failure."""
-    problems = []
-    for name, cfg in chosen.items():
-        for fname in type(cfg).model_fields:
-            value = getattr(cfg, fname)
-            if isinstance(value, Secret):
-                try:
-                    redact(value)
-                except SecretError as exc:
-                    where = Location(str(loaded.source) if loaded.source else "<config>")
-                    problems.append(Problem(where, str(exc), exc.hint, f"providers.{name}.{fname}"))
-    if problems:
-        raise ConfigError(problems)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, CloudctlError):
-        return str(exc)
-    if isinstance(exc, httpx.HTTPError):
-        return f"{type(exc).__name__}: {exc}"
-    return f"unexpected response ({type(exc).__name__}: {exc})"
-
-
 def prepare(loaded: LoadedConfig, names: list[str] | None = None) -> dict[str, ProviderBase]:
     """The providers to sync, with every credential resolvable: bad input fails here (exit 2), before any store exists."""
     chosen = select(loaded, names)
-    _check_secrets(loaded, chosen, _Redactor(loaded))
+    check_secrets(loaded, chosen, Redactor(loaded))
     return chosen
 
 
@@ -242,8 +189,8 @@ async def run_sync(loaded: LoadedConfig, store: Store, names: list[str] | None =
     seconds for another sync of the same provider (then :class:`StoreBusy`, exit 1).
     """
     chosen = select(loaded, names)
-    redact = _Redactor(loaded)
-    _check_secrets(loaded, chosen, redact)
+    redact = Redactor(loaded)
+    check_secrets(loaded, chosen, redact)
     io = _StoreThread()
     snap = None
     try:

@@ -36,9 +36,10 @@ def make_plan(loaded: LoadedConfig, store, inventory_dir: Path, providers: list[
               refresh: bool = False, sync_kw: dict | None = None) -> Plan:
     """Compute the plan. The inventory is validated before anything else (exit 2 when invalid)."""
     from cloudctl.providers.registry import TAG_REFUSED, WRITES
+    from cloudctl.providers.selection import select
 
     inv = load_inventory(inventory_dir)
-    chosen = _select(loaded, providers)
+    chosen = select(loaded, providers)
     warnings = []
     if refresh:
         from cloudctl.sync import sync
@@ -63,16 +64,3 @@ def make_plan(loaded: LoadedConfig, store, inventory_dir: Path, providers: list[
                         inventory={"path": str(Path(inventory_dir).resolve()), "digest": inventory_digest(inventory_dir)})
     plan.warnings = warnings + plan.warnings
     return plan
-
-
-def _select(loaded: LoadedConfig, names: list[str] | None) -> dict:
-    """The configured providers to plan for (``cloudctl.sync.select`` without importing the HTTP stack)."""
-    from cloudctl.errors import UsageError
-
-    providers = loaded.config.providers
-    if not providers:
-        raise UsageError("no providers are configured", hint="add providers to cloudctl.yaml, or run `cloudctl sim serve --write-config cloudctl.yaml`")
-    unknown = [n for n in names or () if n not in providers]
-    if unknown:
-        raise UsageError(f"unknown provider {', '.join(unknown)}", hint=f"configured providers: {', '.join(providers)}")
-    return {n: providers[n] for n in (names or providers)}

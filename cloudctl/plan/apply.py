@@ -24,12 +24,12 @@ from typing import Any
 import httpx
 
 from cloudctl.config import LoadedConfig, ProviderBase
-from cloudctl.errors import CloudctlError, ConfigError, ExitCode, Location, Problem, ProviderError, SecretError
+from cloudctl.errors import CloudctlError, ConfigError, ExitCode, Location, Problem, ProviderError
 from cloudctl.plan.audit import AuditLog, now_iso
 from cloudctl.plan.compute import identity
 from cloudctl.plan.model import ACTIONS, Change, Plan
 from cloudctl.providers.registry import driver_class
-from cloudctl.secrets import Secret
+from cloudctl.providers.selection import Redactor, describe_error, unresolved
 
 ClientFactory = Callable[[str, ProviderBase], httpx.AsyncClient]
 Progress = Callable[["Outcome"], None]
@@ -63,24 +63,6 @@ class ApplyResult:
         return ExitCode.OK
 
 
-class _Redactor:
-    """Reveals the write credentials for a driver and scrubs their values from error texts."""
-
-    def __init__(self, loaded: LoadedConfig) -> None:
-        self._loaded, self.values = loaded, set()
-
-    def __call__(self, secret: Secret) -> str:
-        value = self._loaded.provider_secret(secret).reveal()
-        if value:
-            self.values.add(value)
-        return value
-
-    def scrub(self, text: str) -> str:
-        for v in sorted(self.values, key=len, reverse=True):
-            text = text.replace(v, "<secret>")
-        return text
-
-
 def write_configs(loaded: LoadedConfig, providers: list[str]) -> dict[str, ProviderBase]:
     """The providers' settings with their ``write:`` credentials; every secret resolved first (exit 2 if not)."""
     out, problems = {}, []
@@ -91,13 +73,7 @@ def write_configs(loaded: LoadedConfig, providers: list[str]) -> dict[str, Provi
                                     "apply the plan with the config it was made with", f"providers.{name}"))
             continue
         cfg = cfg.for_writing()
-        for fname in type(cfg).model_fields:
-            value = getattr(cfg, fname)
-            if isinstance(value, Secret):
-                try:
-                    loaded.provider_secret(value).reveal()
-                except SecretError as exc:
-                    problems.append(Problem(Location(str(loaded.source or "<config>")), str(exc), exc.hint, f"providers.{name}.{fname}"))
+        problems += unresolved(loaded, {name: cfg}, lambda s: loaded.provider_secret(s).reveal())
         out[name] = cfg
     if problems:
         raise ConfigError(problems)
@@ -107,7 +83,7 @@ def write_configs(loaded: LoadedConfig, providers: list[str]) -> dict[str, Provi
 class _Provider:
     """Applies one provider's changes through its driver."""
 
-    def __init__(self, name: str, cfg: ProviderBase, client: httpx.AsyncClient, plan: Plan, audit: AuditLog, redact: _Redactor,
+    def __init__(self, name: str, cfg: ProviderBase, client: httpx.AsyncClient, plan: Plan, audit: AuditLog, redact: Redactor,
                  stop: threading.Event, job_timeout: float, progress: Progress | None, driver_opts: dict) -> None:
         self.name, self.cfg, self.plan, self.audit, self.redact = name, cfg, plan, audit, redact
         self.stop, self.job_timeout, self.progress = stop, job_timeout, progress
@@ -140,7 +116,7 @@ class _Provider:
                         pass
         except (CloudctlError, httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
             # login (or the connection) failed: every change not yet tried fails with that reason
-            error = self.redact.scrub(_describe(exc))
+            error = self.redact.scrub(describe_error(exc))
             done = {id(o.change) for o in outcomes}
             for c in changes:
                 if id(c) not in done:
@@ -187,7 +163,7 @@ class _Provider:
             if state != "after":
                 return await self._failed(c, exc, recorded=True)
             await self.audit.write(self._record(c, "ok", request_id=getattr(exc, "request_id", "") or "", observed=observed,
-                                                error=f"the write answered an error, yet the cloud holds the change: {self.redact.scrub(_describe(exc))}"))
+                                                error=f"the write answered an error, yet the cloud holds the change: {self.redact.scrub(describe_error(exc))}"))
             return Outcome(c, "applied", getattr(exc, "request_id", "") or "", observed=observed)
         if c.action == "create_project":
             self.project_ids[c.project] = result.detail.get("project_id", "")
@@ -195,7 +171,7 @@ class _Provider:
         return Outcome(c, "applied", result.request_id)
 
     async def _failed(self, c: Change, exc: BaseException, recorded: bool) -> Outcome:
-        error = self.redact.scrub(_describe(exc))
+        error = self.redact.scrub(describe_error(exc))
         rid = getattr(exc, "request_id", "") or ""
         if not recorded:  # the read-back failed: nothing was changed, but the attempt is on record
             await self.audit.write(self._record(c, "started"))
@@ -246,14 +222,6 @@ class _Provider:
         return await d.set_quota(await self._project_id(c), c.after)
 
 
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, CloudctlError):
-        return str(exc)
-    if isinstance(exc, httpx.HTTPError):
-        return f"{type(exc).__name__}: {exc}"
-    return f"unexpected response ({type(exc).__name__}: {exc})"
-
-
 def default_client(name: str, cfg: ProviderBase) -> httpx.AsyncClient:
     from cloudctl.sync import default_client as sync_client
 
@@ -266,7 +234,7 @@ async def run_apply(plan: Plan, loaded: LoadedConfig, audit: AuditLog, *, provid
     """Apply ``plan`` (its changes of ``providers``, default all) and return every change's outcome."""
     chosen = providers or plan.providers
     cfgs = write_configs(loaded, sorted({c.provider for c in plan.changes if c.provider in chosen}))
-    redact = _Redactor(loaded)
+    redact = Redactor(loaded)
     stop = stop or threading.Event()
     result = ApplyResult()
     skipped = [Outcome(c, "not_attempted", error="not selected with --provider") for c in plan.changes if c.provider not in chosen]

@@ -54,7 +54,8 @@ async def _one(name: str, cfg: ProviderBase, client: httpx.AsyncClient, loaded: 
 
 async def check_connections(loaded: LoadedConfig, names: list[str] | None = None, *, client_factory=None) -> list[ConnectResult]:  # noqa: ANN001
     """Log in to each selected provider and read once; never raises for a cloud's failure."""
-    from cloudctl.sync import default_client, select
+    from cloudctl.providers.selection import select
+    from cloudctl.sync import default_client
 
     chosen = select(loaded, names)
     check_secrets(loaded)  # a missing env var is bad input (exit 2), found before any request
