@@ -89,16 +89,17 @@ def prune(
     # JSON and YAML keep the stable tokens scripts match on; what a person reads is in their language.
     words = Format(output) not in (Format.json, Format.jsonl, Format.yaml)
 
-    def reason(token: str) -> str:
-        if not words:
-            return token
+    def said(token: str) -> str:
         rule, _, provider = token.partition(":")
         return t(f"store.prune.reason.{rule}", provider=provider)
 
-    rows = [{"id": sid, "started": infos[sid].started, "status": infos[sid].status,
-             "action": (t(f"store.prune.action.{act}") if words else act),
-             "reason": (t("cli.list_sep") if words else ", ").join(reason(r) for r in decision.reasons.get(sid, []))}
-            for sid in sorted(infos) for act in ["keep" if sid in decision.reasons else "remove"]]
+    rows = []
+    for sid in sorted(infos):
+        action = "keep" if sid in decision.reasons else "remove"
+        reasons = decision.reasons.get(sid, [])
+        rows.append({"id": sid, "started": infos[sid].started, "status": infos[sid].status,
+                     "action": t(f"store.prune.action.{action}") if words else action,
+                     "reason": t("cli.list_sep").join(map(said, reasons)) if words else ", ".join(reasons)})
     render(rows, output, ["id", "started", "status", "action", "reason"])
     key = "store.prune.dry_run" if dry_run else "store.prune.done"
     note(t(key, removed=len(decision.remove), kept=len(decision.keep), size=_human(before)))
